@@ -1,0 +1,40 @@
+// Builds dist/: the CLI and the library as ESM bundles (esbuild; code splitting keeps dynamic imports
+// as lazily loaded chunks), then the .d.ts files with tsc.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+const common = {
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  legalComments: 'none',
+  define: { __ISTIOPS_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+};
+
+// The CLI bundles its dependencies; dynamic imports become chunks loaded only by the commands that need them.
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  chunkNames: 'cli-chunks/[name]-[hash]',
+  // Bundled CommonJS dependencies need a require() in ESM output.
+  banner: { js: "import { createRequire as __istiopsRequire } from 'node:module'; const require = __istiopsRequire(import.meta.url);" },
+});
+
+// The library leaves dependencies to the consumer's node_modules.
+await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts' },
+  outdir: 'dist',
+  chunkNames: 'lib-chunks/[name]-[hash]',
+  packages: 'external',
+});
+
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

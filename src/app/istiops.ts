@@ -1,0 +1,182 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConflictError, IstiopsError, PartialWriteError, TransientError } from '../errors.js';
+import type { Plan } from '../domain/changes.js';
+import { describeObject } from '../domain/istio.js';
+import { parseLabelSelector, type LabelSelector } from '../domain/label-selector.js';
+import { planClear } from '../domain/plan-clear.js';
+import { planRollback } from '../domain/plan-rollback.js';
+import { planShift } from '../domain/plan-shift.js';
+import type { ClearRequest, RollbackRequest, ShiftRequest } from '../domain/requests.js';
+import { buildTrafficReport, type TrafficReport } from '../domain/show.js';
+import type { RoutingState } from '../domain/state.js';
+import type { ReadQuery, ReadinessQuery, RouteStore } from '../store/route-store.js';
+import { checkSubsetReferences, validateSchema } from './validate.js';
+
+/** Which objects a command works on: a namespace and a label selector (text or parsed). */
+export interface Selection {
+  readonly namespace: string;
+  readonly labelSelector: LabelSelector | string;
+}
+
+/** How a mutating command runs. */
+export interface RunOptions {
+  /** `client`: plan only, write nothing. `server`: send the writes with `dryRun=All`. Default `none`. */
+  readonly dryRun?: 'none' | 'client' | 'server';
+  /** Send weighted traffic to a subset with no ready pods against a cluster (design rule 5). */
+  readonly force?: boolean;
+}
+
+/** Something the use case reports while it works (retries, waits); the CLI prints these on stderr. */
+export type ProgressEvent =
+  | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number; readonly reason: string }
+  | { readonly kind: 'propagation-wait'; readonly delayMs: number }
+  | { readonly kind: 'written'; readonly object: string };
+
+/** Tuning of the read → plan → write loop. */
+export interface IstiopsOptions {
+  /** Attempts of read → plan → write on conflicts and transient errors. Default 5. */
+  readonly maxAttempts?: number;
+  /** First backoff in milliseconds; doubles each attempt (jittered), capped by `maxBackoffMs`. Default 200. */
+  readonly baseBackoffMs?: number;
+  /** Default 3000. */
+  readonly maxBackoffMs?: number;
+  /**
+   * No retry starts after this many milliseconds since the command began (so an unreachable server
+   * fails within about one request timeout). Default: no deadline.
+   */
+  readonly retryDeadlineMs?: number;
+  /** Wait after writing a DestinationRule that adds a subset, against a cluster (design rule 3). Default 3000. */
+  readonly propagationWaitMs?: number;
+  /** Validate every object against Istio's schema before writing. Default true. */
+  readonly validate?: boolean;
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /** Injected for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+/** What a mutating command did. */
+export interface Outcome {
+  /** The plan of the last attempt (the one written, or the dry run). */
+  readonly plan: Plan;
+  /** `Kind namespace/name` of every object written (server dry runs included), in write order. */
+  readonly written: readonly string[];
+  readonly dryRun: 'none' | 'client' | 'server';
+  /** How many read → plan → write attempts it took (1 when nothing conflicted). */
+  readonly attempts: number;
+}
+
+/**
+ * The istiops operations over a {@link RouteStore}, in the spirit of the original `Operator`
+ * (`Get/Update/Clear`): each one reads, plans purely, validates and writes make-before-break, and on a
+ * conflict or transient error reads again, plans again and writes again (bounded, jittered backoff).
+ *
+ * @example
+ * const istiops = new Istiops(new ManifestStore({ paths: ['examples/'] }));
+ * const outcome = await istiops.shift({ namespace: 'default', labelSelector: 'app=api-domain' }, request);
+ */
+export class Istiops {
+  readonly store: RouteStore;
+  readonly options: IstiopsOptions;
+
+  constructor(store: RouteStore, options: IstiopsOptions = {}) {
+    this.store = store;
+    this.options = options;
+  }
+
+  /** Reads the selected VirtualServices (and their DestinationRules and readiness) and reports them. */
+  async get(selection: Selection): Promise<TrafficReport> {
+    const state = await this.withRetries(() => this.store.read(this.query(selection, { kind: 'namespace' }, false)));
+    return buildTrafficReport(state);
+  }
+
+  /** `shift`: header or weight routing to a build. See {@link planShift}. */
+  shift(selection: Selection, request: ShiftRequest, run: RunOptions = {}): Promise<Outcome> {
+    const readiness: ReadinessQuery =
+      request.traffic.kind === 'weight' ? { kind: 'pods', podSelector: request.podSelector } : { kind: 'none' };
+    const policy = this.store.kind === 'kubernetes' && !run.force ? 'fail' : 'warn';
+    return this.execute(this.query(selection, readiness, false), (state) => planShift(state, request, { readinessPolicy: policy }), run);
+  }
+
+  /** `rollback`: remove everything that leads to a build. See {@link planRollback}. */
+  rollback(selection: Selection, request: RollbackRequest, run: RunOptions = {}): Promise<Outcome> {
+    return this.execute(this.query(selection, { kind: 'none' }, true), (state) => planRollback(state, request), run);
+  }
+
+  /** `clear`: remove routes that lead nowhere, then unused subsets. See {@link planClear}. */
+  clear(selection: Selection, request: ClearRequest, run: RunOptions = {}): Promise<Outcome> {
+    const readiness: ReadinessQuery = request.mode === 'soft' ? { kind: 'namespace' } : { kind: 'none' };
+    return this.execute(this.query(selection, readiness, true), (state) => planClear(state, request), run);
+  }
+
+  private query(selection: Selection, readiness: ReadinessQuery, includeOtherVirtualServices: boolean): ReadQuery {
+    const labelSelector = typeof selection.labelSelector === 'string' ? parseLabelSelector(selection.labelSelector) : selection.labelSelector;
+    return { namespace: selection.namespace, labelSelector, readiness, includeOtherVirtualServices };
+  }
+
+  private async execute(query: ReadQuery, plan: (state: RoutingState) => Plan, run: RunOptions): Promise<Outcome> {
+    const dryRun = run.dryRun ?? 'none';
+    const written: string[] = [];
+    let attempts = 0;
+    try {
+      return await this.withRetries(async () => {
+        attempts++;
+        const state = await this.store.read(query);
+        const p = plan(state);
+        checkSubsetReferences(p.writes, state.destinationRules, state.namespace);
+        if (this.options.validate !== false) for (const w of p.writes) await validateSchema(w.after);
+        if (dryRun === 'client') return { plan: p, written, dryRun, attempts };
+        for (const [i, w] of p.writes.entries()) {
+          await this.store.write(w.after, { serverDryRun: dryRun === 'server' });
+          const name = describeObject(w.after, state.namespace);
+          if (!written.includes(name)) written.push(name);
+          this.options.onProgress?.({ kind: 'written', object: name });
+          const wait = this.options.propagationWaitMs ?? 3000;
+          const laterVirtualService = p.writes.slice(i + 1).some((x) => x.after.kind === 'VirtualService');
+          if (w.addsSubsets && this.store.kind === 'kubernetes' && dryRun === 'none' && wait > 0 && laterVirtualService) {
+            this.options.onProgress?.({ kind: 'propagation-wait', delayMs: wait });
+            await this.sleep(wait);
+          }
+        }
+        return { plan: p, written, dryRun, attempts };
+      });
+    } catch (e) {
+      if (written.length > 0 && dryRun === 'none' && e instanceof IstiopsError) {
+        throw new PartialWriteError(
+          `${e.message}. Already written: ${written.join(', ')}; the rest was not written (the cluster stays consistent: routes never point at a missing subset). Run the command again to finish.`,
+          { cause: e, written, notWritten: [] },
+        );
+      }
+      throw e;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return this.options.sleep ? this.options.sleep(ms) : delay(ms);
+  }
+
+  /** Runs `fn`, again on ConflictError and TransientError, with jittered exponential backoff. */
+  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
+    const max = this.options.maxAttempts ?? 5;
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const retryable = e instanceof ConflictError || e instanceof TransientError;
+        const pastDeadline = this.options.retryDeadlineMs !== undefined && now() - started >= this.options.retryDeadlineMs;
+        if (!retryable || attempt >= max || pastDeadline) {
+          if (retryable && attempt > 1 && e instanceof Error) e.message = `${e.message} (gave up after ${attempt} attempts)`;
+          throw e;
+        }
+        const exp = Math.min(this.options.maxBackoffMs ?? 3000, (this.options.baseBackoffMs ?? 200) * 2 ** (attempt - 1));
+        const jittered = Math.round(exp / 2 + (this.options.random ?? Math.random)() * (exp / 2));
+        const delayMs = e instanceof TransientError && e.retryAfterMs !== undefined ? Math.max(e.retryAfterMs, jittered) : jittered;
+        this.options.onProgress?.({ kind: 'retry', attempt, delayMs, reason: e.message });
+        await this.sleep(delayMs);
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Parsers for command-line values. Each takes the raw text and the flag it came from, returns a typed
+ * value, and throws {@link UsageError} naming the flag otherwise. Pure, no I/O: they run before any request.
+ */
+import { UsageError } from '../errors.js';
+import { labelKeyError, labelValueError } from '../domain/label-selector.js';
+import { dns1123LabelError } from '../domain/names.js';
+import type { ClearMode, DestinationRef } from '../domain/requests.js';
+
+const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Parses a port: an integer 1..65535. */
+export function parsePort(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} "${text}": port must be an integer from 1 to 65535`);
+  const port = Number(text.trim());
+  if (port < 1 || port > 65535) throw new UsageError(`${flag} "${text}": port must be an integer from 1 to 65535`);
+  return port;
+}
+
+/** Checks a destination host: a DNS name (lowercase labels separated by dots, at most 253 characters). */
+export function parseHost(text: string, flag: string): string {
+  if (text.length === 0 || text.length > 253 || !HOST.test(text)) {
+    throw new UsageError(`${flag} "${text}": host must be a lowercase DNS name such as reviews or reviews.prod.svc.cluster.local`);
+  }
+  return text;
+}
+
+/** Parses `host:port`, e.g. `api-domain:5000`. */
+export function parseDestination(text: string, flag = '--destination'): DestinationRef {
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) throw new UsageError(`${flag} "${text}": expected host:port, e.g. reviews:9080`);
+  return { host: parseHost(text.slice(0, colon), flag), port: parsePort(text.slice(colon + 1), flag) };
+}
+
+/** Parses a weight: an integer percent from 1 to 100. */
+export function parseWeight(text: string, flag = '--weight'): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 100) {
+    throw new UsageError(`${flag} "${text}": weight must be an integer from 1 to 100`);
+  }
+  return Number(t);
+}
+
+/** Token characters of an HTTP header name (RFC 9110 section 5.6.2). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Parses header matches `k=v[,k=v]` from one or more flag occurrences. Names are lowercased (Istio
+ * requires lowercase header names; values are case-sensitive and kept). A comma starts a new pair only
+ * when a `name=` follows, so regex values such as `a{1,3}` stay whole.
+ */
+export function parseHeaders(values: readonly string[], flag = '--headers'): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    for (const pair of value.split(/,(?=\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=)/)) {
+      const eq = pair.indexOf('=');
+      if (eq < 0) throw new UsageError(`${flag} "${pair}": expected name=value`);
+      const name = pair.slice(0, eq).trim().toLowerCase();
+      const v = pair.slice(eq + 1);
+      if (!HEADER_NAME.test(name)) throw new UsageError(`${flag} "${pair}": "${name}" is not a valid HTTP header name`);
+      if (v.length === 0) throw new UsageError(`${flag} "${pair}": header ${name} needs a value`);
+      if (Object.hasOwn(headers, name) && headers[name] !== v) throw new UsageError(`${flag}: header ${name} is given twice`);
+      headers[name] = v;
+    }
+  }
+  if (Object.keys(headers).length === 0) throw new UsageError(`${flag}: at least one name=value is required`);
+  return headers;
+}
+
+/**
+ * Checks that every value is a valid RE2 regular expression, the syntax Envoy uses for Istio regex
+ * matches (istio.io VirtualService reference, StringMatch.regex). JavaScript-only syntax such as
+ * lookahead or backreferences is rejected.
+ */
+export async function checkRe2(values: Readonly<Record<string, string>>, flag = '--headers'): Promise<void> {
+  const { RE2JS } = await import('re2js');
+  for (const [name, pattern] of Object.entries(values)) {
+    try {
+      RE2JS.compile(pattern);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new UsageError(`${flag} ${name}="${pattern}": not a valid RE2 regular expression (${why})`);
+    }
+  }
+}
+
+/** Parses an equality pod selector `k=v[,k=v]` (also `k==v`) into labels. Set-based forms are refused. */
+export function parsePodSelector(text: string, flag = '--pod-selector'): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of text.split(',')) {
+    const m = /^\s*([^=!\s]+)\s*==?\s*([^=\s]*)\s*$/.exec(part);
+    if (!m) throw new UsageError(`${flag} "${text}": expected equality labels k=v[,k=v] (got "${part}")`);
+    const key = m[1] as string;
+    const value = m[2] as string;
+    const err = labelKeyError(key) ?? labelValueError(value);
+    if (err) throw new UsageError(`${flag}: ${err}`);
+    if (Object.hasOwn(labels, key) && labels[key] !== value) throw new UsageError(`${flag}: label ${key} is given twice`);
+    labels[key] = value;
+  }
+  return labels;
+}
+
+/** Checks a namespace name (a DNS-1123 label). */
+export function parseNamespace(text: string, flag = '--namespace'): string {
+  const err = dns1123LabelError(text);
+  if (err) throw new UsageError(`${flag} "${text}": ${err}`);
+  return text;
+}
+
+/** Checks a build identifier: non-empty, lowercase alphanumerics and `-` (it becomes part of a DNS-1123 subset name). */
+export function parseBuild(text: string, flag = '--build'): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text)) {
+    throw new UsageError(`${flag} "${text}": must be lowercase letters, digits and "-" (it becomes part of the subset name <service>-<build>-<namespace>)`);
+  }
+  return text;
+}
+
+/** Parses `soft` or `hard`. */
+export function parseClearMode(text: string, flag = '--mode'): ClearMode {
+  if (text === 'soft' || text === 'hard') return text;
+  throw new UsageError(`${flag} "${text}": must be soft or hard`);
+}
+
+/** Output formats of every command. */
+export type OutputFormat = 'pretty' | 'json' | 'yaml';
+
+/** Parses `pretty`, `json` or `yaml`. */
+export function parseOutput(text: string, flag = '--output'): OutputFormat {
+  if (text === 'pretty' || text === 'json' || text === 'yaml') return text;
+  throw new UsageError(`${flag} "${text}": must be pretty, json or yaml`);
+}
+
+/** `--dry-run` modes, as kubectl names them: `client` writes nothing, `server` sends writes with `dryRun=All`. */
+export type DryRunMode = 'none' | 'client' | 'server';
+
+/** Parses `client`, `server` or `none`. */
+export function parseDryRun(text: string, flag = '--dry-run'): DryRunMode {
+  if (text === 'client' || text === 'server' || text === 'none') return text;
+  throw new UsageError(`${flag} "${text}": must be client or server (a bare --dry-run means client)`);
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses a duration as kubectl and Istio write them (Go's format restricted to ms, s, m, h):
+ * `500ms`, `5s`, `1m30s`, `1h`; a bare `0` is zero. Returns milliseconds.
+ */
+export function parseDuration(text: string, flag: string): number {
+  const t = text.trim();
+  if (t === '0') return 0;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(t)) {
+    throw new UsageError(`${flag} "${text}": expected a duration such as 500ms, 5s, 1m or 1h`);
+  }
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  return Math.round(ms);
+}

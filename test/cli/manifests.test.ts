@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { copyExamples, runCli, snapshotFiles } from '../support/cli.js';
+
+const api = ['-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2', '-p', 'app=api-domain,build=2'];
+const reviews = ['-n', 'bookinfo', '-l', 'app=reviews', '-d', 'reviews:9080', '-b', '3', '-p', 'app=reviews,version=v3'];
+
+interface ShowJson {
+  virtualServices: { name: string; http: { name: string | null; catchAll: boolean; destinations: { subset: string | null; weight: number; readyPods: number | null }[] }[] }[];
+}
+
+async function show(dir: string, ...args: string[]): Promise<ShowJson> {
+  const selection = args.length > 0 ? args : ['-l', 'app=api-domain'];
+  const res = await runCli(['traffic', 'show', '--manifests', dir, '-o', 'json', ...selection]);
+  expect(res.code, res.stderr).toBe(0);
+  return JSON.parse(res.stdout) as ShowJson;
+}
+
+function docs(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .split(/^---$/m)
+    .map((d) => parse(d) as Record<string, unknown>)
+    .filter(Boolean);
+}
+
+describe('traffic commands on manifest files', () => {
+  it('header shift adds the subset and a first route, and a second run changes nothing', async () => {
+    const dir = copyExamples();
+    const first = await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-H', 'X-CID=seu_madruga']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain('DestinationRule default/api-domain: add subset api-domain-2-default');
+    expect(first.stdout).toContain('VirtualService default/api-domain: add route "api-domain-2-default" first');
+    const vs = docs(join(dir, 'api-domain/api-domain.yaml'))[0] as { spec: { http: { name?: string; match: { headers: Record<string, unknown> }[] }[] } };
+    expect(vs.spec.http[0]?.name).toBe('api-domain-2-default');
+    expect(vs.spec.http[0]?.match[0]?.headers).toEqual({ 'x-cid': { exact: 'seu_madruga' } });
+    const second = await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-H', 'x-cid=seu_madruga']);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe('no changes\n');
+  });
+
+  it('weight shifts move the catch-all route and 100 promotes the build', async () => {
+    const dir = copyExamples();
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-H', 'x-cid=a'])).code).toBe(0);
+    const w20 = await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-w', '20']);
+    expect(w20.code, w20.stderr).toBe(0);
+    expect(w20.stdout).toContain('remove header route');
+    let report = await show(dir);
+    let routes = report.virtualServices[0]!.http;
+    expect(routes).toHaveLength(1);
+    expect(routes[0]!.destinations.map((d) => [d.subset, d.weight, d.readyPods])).toEqual([
+      ['api-domain-1-default', 80, 3],
+      ['api-domain-2-default', 20, 2],
+    ]);
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-w', '100'])).code).toBe(0);
+    report = await show(dir);
+    routes = report.virtualServices[0]!.http;
+    expect(routes[0]!.destinations.map((d) => [d.subset, d.weight])).toEqual([['api-domain-2-default', 100]]);
+  });
+
+  it('the legacy aliases "traffic headers" and "traffic weight" work with --hostname and --port', async () => {
+    const dir = copyExamples();
+    const alias = ['-l', 'app=api-domain', '--hostname', 'api-domain', '--port', '5000', '-b', '2', '-p', 'app=api-domain,build=2'];
+    const h = await runCli(['traffic', 'headers', '--manifests', dir, ...alias, '-H', 'x-cid=a']);
+    expect(h.code, h.stderr).toBe(0);
+    const w = await runCli(['traffic', 'weight', '--manifests', dir, ...alias, '-w', '30']);
+    expect(w.code, w.stderr).toBe(0);
+    expect((await show(dir)).virtualServices[0]!.http[0]!.destinations.map((d) => d.weight)).toEqual([70, 30]);
+  });
+
+  it('a weight shift on a catch-all route without match edits that route', async () => {
+    const dir = copyExamples();
+    const res = await runCli(['traffic', 'shift', '--manifests', dir, ...reviews, '-w', '10']);
+    expect(res.code, res.stderr).toBe(0);
+    const routes = (await show(dir, '-n', 'bookinfo', '-l', 'app=reviews')).virtualServices[0]!.http;
+    expect(routes).toHaveLength(2);
+    expect(routes[1]!.catchAll).toBe(true);
+    expect(routes[1]!.destinations.map((d) => [d.subset, d.weight])).toEqual([
+      ['v1', 90],
+      ['reviews-3-bookinfo', 10],
+    ]);
+    // reviews v3 has replicas: 1 and no status: 1 ready pod from spec.replicas.
+    expect(routes[1]!.destinations[1]!.readyPods).toBe(1);
+  });
+
+  it('header shift then rollback leaves every file byte-identical', async () => {
+    const dir = copyExamples();
+    const before = snapshotFiles(dir);
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-r', '-H', 'x-id=1|2|3'])).code).toBe(0);
+    expect(snapshotFiles(dir)).not.toEqual(before);
+    const rb = await runCli(['traffic', 'rollback', '--manifests', dir, '-l', 'app=api-domain', '-p', 'app=api-domain,build=2']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(rb.stdout).toContain('remove subset api-domain-2-default');
+    expect(snapshotFiles(dir)).toEqual(before);
+  });
+
+  it('weight shift then rollback by build leaves every file byte-identical', async () => {
+    const dir = copyExamples();
+    const before = snapshotFiles(dir);
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...api, '-w', '40'])).code).toBe(0);
+    const rb = await runCli(['traffic', 'rollback', '--manifests', dir, '-l', 'app=api-domain', '-b', '2', '-d', 'api-domain:5000']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(snapshotFiles(dir)).toEqual(before);
+  });
+
+  it('changes to bookinfo keep comments, the TCP route, retries, timeouts and the untouched documents', async () => {
+    const dir = copyExamples();
+    const file = join(dir, 'bookinfo/networking.yaml');
+    const original = readFileSync(file, 'utf8');
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...reviews, '-H', 'x-canary=yes'])).code).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    for (const comment of original.split('\n').filter((l) => l.startsWith('#'))) expect(text).toContain(comment);
+    // The ratings documents (after the reviews VirtualService and DestinationRule) are unchanged, byte for byte.
+    const ratingsStart = original.indexOf('# ratings:');
+    expect(text.endsWith(original.slice(ratingsStart))).toBe(true);
+    const vs = docs(file)[0] as { spec: { http: Record<string, unknown>[] } };
+    expect(vs.spec.http[2]).toMatchObject({ retries: { attempts: 2, perTryTimeout: '1s' }, timeout: '5s' });
+  });
+
+  it('soft clear removes the route of a build without ready pods; hard clear keeps the catch-all and prefix routes', async () => {
+    const dir = copyExamples();
+    // Build 9 has no workload at all in the manifests: readiness is unknown, so soft clear keeps it.
+    const noPods = ['-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '9', '-p', 'app=api-domain,build=9'];
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...noPods, '-H', 'x-cid=b'])).code).toBe(0);
+    const soft = await runCli(['traffic', 'clear', '--manifests', dir, '-l', 'app=api-domain']);
+    expect(soft.code, soft.stderr).toBe(0);
+    expect(soft.stdout).toBe('no changes\n');
+    expect(soft.stderr).toContain('readiness unknown');
+    const hard = await runCli(['traffic', 'clear', '--manifests', dir, '-l', 'app=api-domain', '-m', 'hard']);
+    expect(hard.code, hard.stderr).toBe(0);
+    expect(hard.stdout).toContain('remove route "api-domain-9-default"');
+    expect(hard.stdout).toContain('remove subset api-domain-9-default');
+    const ratings = await runCli(['traffic', 'clear', '--manifests', dir, '-n', 'bookinfo', '-l', 'app=ratings', '-m', 'hard']);
+    expect(ratings.code, ratings.stderr).toBe(0);
+    expect(ratings.stdout).toBe('no changes\n');
+  });
+
+  it('--dry-run prints the changes and a unified diff and writes nothing', async () => {
+    const dir = copyExamples();
+    const before = snapshotFiles(dir);
+    const res = await runCli(['traffic', 'shift', '--dry-run', '--manifests', dir, ...api, '-w', '10']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('add subset api-domain-2-default');
+    expect(res.stdout).toMatch(/^--- a\/VirtualService\/default\/api-domain/m);
+    expect(res.stdout).toMatch(/^\+\s+weight: 10$/m);
+    expect(snapshotFiles(dir)).toEqual(before);
+  });
+
+  it('-o json and -o yaml print the documented result structure', async () => {
+    const dir = copyExamples();
+    const json = await runCli(['traffic', 'shift', '-o', 'json', '--manifests', dir, ...api, '-w', '10']);
+    expect(json.code, json.stderr).toBe(0);
+    const result = JSON.parse(json.stdout) as { apiVersion: string; kind: string; changes: { op: string }[]; written: string[] };
+    expect(result.apiVersion).toBe('istiops/v1');
+    expect(result.kind).toBe('Result');
+    expect(result.changes.map((c) => c.op)).toEqual(['add-subset', 'set-destinations']);
+    expect(result.written).toEqual(['DestinationRule default/api-domain', 'VirtualService default/api-domain']);
+    const yaml = await runCli(['traffic', 'show', '-o', 'yaml', '--manifests', dir, '-l', 'app=api-domain']);
+    expect(parse(yaml.stdout)).toMatchObject({ apiVersion: 'istiops/v1', kind: 'TrafficReport', namespace: 'default' });
+  });
+
+  it('show prints the tree with hosts, routes, weights, labels and ready pods', async () => {
+    const dir = copyExamples();
+    const res = await runCli(['traffic', 'show', '--manifests', dir, '-n', 'bookinfo', '-l', 'team=books']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('VirtualService bookinfo/reviews  hosts: reviews');
+    expect(res.stdout).toContain('route "jason-sees-v2" #0  match: headers.end-user exact "jason"');
+    expect(res.stdout).toContain('catch-all route #1  match: any request');
+    expect(res.stdout).toMatch(/100%\s+reviews\s+subset v1\s+\{app=reviews,version=v1\}\s+ready pods: 2/);
+    expect(res.stdout).toContain('1 TCP and 0 TLS routes (not managed by istiops)');
+    expect(res.stdout).not.toContain('\u001b[');
+  });
+
+  it('errors at run time exit 1 with one line: no VirtualService matched, no DestinationRule for the host', async () => {
+    const dir = copyExamples();
+    const none = await runCli(['traffic', 'shift', '--manifests', dir, '-l', 'app=nothing', '-d', 'api-domain:5000', '-b', '2', '-p', 'a=b', '-w', '5']);
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toContain('DestinationRule');
+    const missing = await runCli(['traffic', 'show', '--manifests', join(dir, 'nope'), '-l', 'app=x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope');
+  });
+
+  it('version prints the package version', async () => {
+    const res = await runCli(['version']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^istiops \d+\.\d+\.\d+/);
+  });
+});

@@ -1,0 +1,47 @@
+/** Runs the built CLI (dist/cli.js) as a subprocess, as users and CI pipelines do. */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/cli.js');
+export const EXAMPLES = join(ROOT, 'examples/manifests');
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/cli.js ...args` with a clean environment (no KUBECONFIG, HOME in a temp dir unless given). */
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: tmpdir(), NO_COLOR: '1', ...options.env };
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh copy of the bundled example manifests in a temp dir; returns its path. */
+export function copyExamples(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'istiops-examples-'));
+  cpSync(EXAMPLES, dir, { recursive: true });
+  return dir;
+}
+
+/** Every file below `dir` with its exact content, keyed by relative path. */
+export function snapshotFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
