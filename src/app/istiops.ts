@@ -119,6 +119,7 @@ export class Istiops {
     const dryRun = run.dryRun ?? 'none';
     const written: string[] = [];
     let attempts = 0;
+    let pending: string[] = [];
     try {
       return await this.withRetries(async () => {
         attempts++;
@@ -127,10 +128,12 @@ export class Istiops {
         checkSubsetReferences(p.writes, state.destinationRules, state.namespace);
         if (this.options.validate !== false) for (const w of p.writes) await validateSchema(w.after);
         if (dryRun === 'client') return { plan: p, written, dryRun, attempts };
+        pending = p.writes.map((w) => describeObject(w.after, state.namespace));
         for (const [i, w] of p.writes.entries()) {
           await this.store.write(w.after, { serverDryRun: dryRun === 'server' });
           const name = describeObject(w.after, state.namespace);
           if (!written.includes(name)) written.push(name);
+          pending = pending.filter((n) => n !== name);
           this.options.onProgress?.({ kind: 'written', object: name });
           const wait = this.options.propagationWaitMs ?? 3000;
           const laterVirtualService = p.writes.slice(i + 1).some((x) => x.after.kind === 'VirtualService');
@@ -143,9 +146,11 @@ export class Istiops {
       });
     } catch (e) {
       if (written.length > 0 && dryRun === 'none' && e instanceof IstiopsError) {
+        const notWritten = pending.filter((n) => !written.includes(n));
         throw new PartialWriteError(
-          `${e.message}. Already written: ${written.join(', ')}; the rest was not written (the cluster stays consistent: routes never point at a missing subset). Run the command again to finish.`,
-          { cause: e, written, notWritten: [] },
+          `${e.message}. Written: ${written.join(', ')}; not written: ${notWritten.join(', ') || 'none'}. ` +
+            'No route points at a missing subset; run the command again to finish.',
+          { cause: e, written, notWritten },
         );
       }
       throw e;
