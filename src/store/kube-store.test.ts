@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startKubeApiServer, type KubeObject } from '../../test/kube-api-server/index.js';
+import { ApiError, AuthError, ConflictError, NotFoundError, TransientError } from '../errors.js';
+import type { IstioObject } from '../domain/istio.js';
+import { KubernetesStore, translateError } from './kube-store.js';
+import { contextNamespace, loadKubeConfig } from './kubeconfig.js';
+import { storeContract } from './store.contract.js';
+
+storeContract('kubernetes', async (objects, workloads) => {
+  const server = await startKubeApiServer();
+  server.seed(objects as unknown as KubeObject[]);
+  server.seed(
+    workloads.map((w) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: w.name, namespace: w.namespace, labels: { ...w.labels } },
+      status: { conditions: [{ type: 'Ready', status: w.ready ? 'True' : 'False' }] },
+    })),
+  );
+  const kubeconfig = server.writeKubeconfig(join(mkdtempSync(join(tmpdir(), 'istiops-kc-')), 'config'));
+  const store = new KubernetesStore(await loadKubeConfig({ kubeconfig }));
+  const plural = (kind: IstioObject['kind']) => (kind === 'VirtualService' ? 'virtualservices' : 'destinationrules') as 'virtualservices' | 'destinationrules';
+  return {
+    store,
+    touch: (object, mutate) => {
+      const current = server.getObject(plural(object.kind), object.metadata.namespace ?? 'default', object.metadata.name) as unknown as IstioObject;
+      mutate(current);
+      server.seed([current as unknown as KubeObject]);
+      return Promise.resolve();
+    },
+    get: (kind, namespace, name) => Promise.resolve(server.getObject(plural(kind), namespace, name) as unknown as IstioObject | undefined),
+    close: () => server.close(),
+  };
+});
+
+describe('kubeconfig loading', () => {
+  it('takes the namespace of the selected context, else default', async () => {
+    const server = await startKubeApiServer();
+    try {
+      const file = server.writeKubeconfig(join(mkdtempSync(join(tmpdir(), 'istiops-kc-')), 'config'), {
+        contexts: [{ name: 'plain' }, { name: 'team', namespace: 'team-a' }],
+      });
+      expect(contextNamespace(await loadKubeConfig({ kubeconfig: file }))).toBe('default');
+      expect(contextNamespace(await loadKubeConfig({ kubeconfig: file, context: 'team' }))).toBe('team-a');
+      await expect(loadKubeConfig({ kubeconfig: file, context: 'nope' })).rejects.toThrow('--context "nope"');
+      await expect(loadKubeConfig({ kubeconfig: join(tmpdir(), 'does-not-exist') })).rejects.toThrow('--kubeconfig');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads ~/.kube/config when neither --kubeconfig nor KUBECONFIG is set, and explains when nothing is found', async () => {
+    const server = await startKubeApiServer();
+    try {
+      const home = mkdtempSync(join(tmpdir(), 'istiops-home-'));
+      server.writeKubeconfig(join(home, '.kube', 'config'), { contexts: [{ name: 'home', namespace: 'from-home' }] });
+      expect(contextNamespace(await loadKubeConfig({ env: { HOME: home } }))).toBe('from-home');
+      await expect(loadKubeConfig({ env: { HOME: mkdtempSync(join(tmpdir(), 'istiops-empty-')) } })).rejects.toThrow('no kubeconfig found');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('API error translation', () => {
+  it.each([
+    [409, ConflictError],
+    [401, AuthError],
+    [403, AuthError],
+    [404, NotFoundError],
+    [429, TransientError],
+    [500, TransientError],
+    [502, TransientError],
+    [503, TransientError],
+    [504, TransientError],
+    [422, ApiError],
+    [400, ApiError],
+  ])('maps HTTP %i to %o', (code, type) => {
+    expect(translateError({ code, body: '{"message":"m"}' }, 'update x', 'https://k', 30_000)).toBeInstanceOf(type);
+  });
+
+  it('honours Retry-After in seconds', () => {
+    const e = translateError({ code: 429, body: {}, headers: { 'Retry-After': '2' } }, 'list', 'https://k', 30_000) as TransientError;
+    expect(e.retryAfterMs).toBe(2000);
+  });
+
+  it.each([
+    [{ name: 'AbortError', message: 'aborted' }, TransientError, '--request-timeout'],
+    [{ code: 'ECONNRESET', message: 'reset' }, TransientError, 'reset'],
+    [{ code: 'ECONNREFUSED', message: 'refused' }, ApiError, 'cannot reach'],
+  ])('maps network failure %o', (error, type, text) => {
+    const e = translateError(error, 'list', 'https://k', 30_000);
+    expect(e).toBeInstanceOf(type);
+    expect(e.message).toContain(text);
+  });
+});

@@ -1,0 +1,1239 @@
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
+import { delimiter, join } from 'node:path';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  matchesLabels,
+  parseLabelSelector,
+  SelectorError,
+  startKubeApiServer,
+  type KubeApiServer,
+  type KubeconfigOptions,
+  type KubeObject,
+  type KubeStatus,
+} from './index.js';
+
+const GROUP = 'networking.istio.io';
+const tmpRoot = mkdtempSync(join(tmpdir(), 'kube-api-server-test-'));
+let tmpCounter = 0;
+const tmpPath = (name: string): string => join(tmpRoot, `${++tmpCounter}-${name}`);
+
+afterAll(() => rmSync(tmpRoot, { recursive: true, force: true }));
+
+// ---------------------------------------------------------------- helpers
+
+interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly json: unknown;
+}
+
+interface RawOptions {
+  readonly body?: unknown;
+  readonly contentType?: string;
+  /** Token to send; `null` sends no Authorization header. */
+  readonly token?: string | null;
+  readonly plainHttp?: boolean;
+}
+
+/** One request over real HTTPS (or HTTP), no client library involved. */
+function raw(server: KubeApiServer, method: string, path: string, options: RawOptions = {}): Promise<RawResponse> {
+  const base = new URL(options.plainHttp ? server.httpUrl : server.httpsUrl);
+  const payload =
+    options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.token !== null) headers['authorization'] = `Bearer ${options.token ?? server.token}`;
+  if (payload !== undefined) {
+    headers['content-type'] = options.contentType ?? 'application/json';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
+  const common = { host: base.hostname, port: base.port, method, path, headers, agent: false } as const;
+  return new Promise((resolve, reject) => {
+    const onResponse = (res: IncomingMessage): void => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, json: text ? JSON.parse(text) : undefined }));
+    };
+    const req = options.plainHttp ? httpRequest(common, onResponse) : httpsRequest({ ...common, ca: server.caPem }, onResponse);
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+interface Clients {
+  readonly kc: KubeConfig;
+  readonly custom: CustomObjectsApi;
+  readonly core: CoreV1Api;
+}
+
+function clientsFor(server: KubeApiServer, options?: KubeconfigOptions): Clients {
+  const kc = new KubeConfig();
+  kc.loadFromFile(server.writeKubeconfig(tmpPath('kubeconfig'), options));
+  return { kc, custom: kc.makeApiClient(CustomObjectsApi), core: kc.makeApiClient(CoreV1Api) };
+}
+
+/** Awaits a client-node call that must fail with an HTTP error and returns its code and Status body. */
+async function apiError(call: Promise<unknown>): Promise<{ code: number; status: KubeStatus; headers: Record<string, string> }> {
+  try {
+    await call;
+  } catch (err) {
+    if (!(err instanceof ApiException)) throw err;
+    const body: unknown = err.body;
+    const status = (typeof body === 'string' && body !== '' ? JSON.parse(body) : body) as KubeStatus;
+    return { code: err.code, status, headers: err.headers };
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Awaits a call that must fail without an HTTP answer (connection error) and returns the error. */
+async function transportError(call: Promise<unknown>): Promise<Error> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof ApiException) throw new Error(`expected a transport error, got HTTP ${err.code}`);
+    return err as Error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+interface VsOptions {
+  readonly labels?: Record<string, string>;
+  readonly version?: string;
+  readonly weights?: readonly unknown[];
+}
+
+function virtualService(name: string, namespace: string, options: VsOptions = {}): KubeObject {
+  const weights = options.weights ?? [100];
+  return {
+    apiVersion: `${GROUP}/${options.version ?? 'v1'}`,
+    kind: 'VirtualService',
+    metadata: { name, namespace, ...(options.labels ? { labels: options.labels } : {}) },
+    spec: {
+      hosts: [name],
+      http: [
+        {
+          route: weights.map((weight, i) => ({
+            destination: { host: name, subset: `v${i + 1}` },
+            ...(weight === undefined ? {} : { weight }),
+          })),
+        },
+      ],
+    },
+  };
+}
+
+function destinationRule(name: string, namespace: string, subsets: readonly string[] = ['v1', 'v2']): KubeObject {
+  return {
+    apiVersion: `${GROUP}/v1`,
+    kind: 'DestinationRule',
+    metadata: { name, namespace },
+    spec: { host: name, subsets: subsets.map((s) => ({ name: s, labels: { version: s } })) },
+  };
+}
+
+function vsRequest<E extends object = Record<never, never>>(
+  namespace: string,
+  extra?: E,
+): { group: string; version: string; namespace: string; plural: string } & E {
+  return { group: GROUP, version: 'v1', namespace, plural: 'virtualservices', ...(extra ?? ({} as E)) };
+}
+
+const names = (list: { items: KubeObject[] }): string[] => list.items.map((i) => i.metadata?.name ?? '');
+
+function findOnPath(binary: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    const candidate = join(dir, binary);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(binary: string, args: readonly string[]): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    execFile(binary, args, { timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- tests
+
+describe('label selector parser', () => {
+  it.each([
+    ['', []],
+    ['app=web', [{ key: 'app', operator: '=', values: ['web'] }]],
+    ['app==web', [{ key: 'app', operator: '==', values: ['web'] }]],
+    ['app!=web', [{ key: 'app', operator: '!=', values: ['web'] }]],
+    ['app in (a, b)', [{ key: 'app', operator: 'in', values: ['a', 'b'] }]],
+    ['app notin (a)', [{ key: 'app', operator: 'notin', values: ['a'] }]],
+    ['app', [{ key: 'app', operator: 'exists', values: [] }]],
+    ['!app', [{ key: 'app', operator: '!', values: [] }]],
+    ['app=', [{ key: 'app', operator: '=', values: [''] }]],
+    ['rank>3', [{ key: 'rank', operator: '>', values: ['3'] }]],
+    [
+      ' example.com/team = x ,  !beta ',
+      [
+        { key: 'example.com/team', operator: '=', values: ['x'] },
+        { key: 'beta', operator: '!', values: [] },
+      ],
+    ],
+  ])('parses %j', (selector, expected) => {
+    expect(parseLabelSelector(selector)).toEqual(expected);
+  });
+
+  it.each(['app in (a', 'app in a', '=web', 'app=we b', 'app=web,', 'Bad Key=1', 'app=-x', '!', 'app>x', 'a,,b', 'app (x)'])(
+    'rejects %j',
+    (selector) => {
+      expect(() => parseLabelSelector(selector)).toThrow(SelectorError);
+    },
+  );
+
+  it('matches != and notin on objects without the label', () => {
+    expect(matchesLabels(parseLabelSelector('app!=web'), undefined)).toBe(true);
+    expect(matchesLabels(parseLabelSelector('app notin (web)'), {})).toBe(true);
+    expect(matchesLabels(parseLabelSelector('app in (web)'), {})).toBe(false);
+  });
+});
+
+describe('kube API server over HTTPS', () => {
+  let server: KubeApiServer;
+  let clients: Clients;
+
+  beforeAll(async () => {
+    server = await startKubeApiServer();
+    clients = clientsFor(server);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  describe('TLS and auth', () => {
+    it('serves a certificate for 127.0.0.1 and localhost signed by caPem', async () => {
+      const ca = new X509Certificate(server.caPem);
+      expect(ca.ca).toBe(true);
+      const res = await new Promise<X509Certificate>((resolve, reject) => {
+        const url = new URL(server.httpsUrl);
+        const req = httpsRequest(
+          { host: 'localhost', port: url.port, path: '/version', ca: server.caPem, agent: false, headers: { authorization: `Bearer ${server.token}` } },
+          (response) => {
+            const peer = (response.socket as TLSSocket).getPeerX509Certificate();
+            response.resume();
+            if (peer) resolve(peer);
+            else reject(new Error('no peer certificate'));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(res.checkIssued(ca)).toBe(true);
+      expect(res.subjectAltName).toContain('IP Address:127.0.0.1');
+      expect(res.subjectAltName).toContain('DNS:localhost');
+    });
+
+    it('is rejected by clients that do not trust the CA', async () => {
+      const url = new URL(server.httpsUrl);
+      const error = await new Promise<Error>((resolve) => {
+        const req = httpsRequest({ host: '127.0.0.1', port: url.port, path: '/version', agent: false }, () => resolve(new Error('unexpected success')));
+        req.on('error', resolve);
+        req.end();
+      });
+      expect(error.message).toMatch(/self[- ]signed|unable to verify|certificate/i);
+    });
+
+    const unauthorized = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'Unauthorized',
+      reason: 'Unauthorized',
+      code: 401,
+    };
+
+    it.each([
+      ['https, wrong token', { token: 'wrong' }],
+      ['https, no token', { token: null }],
+      ['http, wrong token', { token: 'wrong', plainHttp: true }],
+      ['http, no token', { token: null, plainHttp: true }],
+    ] as const)('answers 401 with a Status (%s)', async (_label, options) => {
+      const res = await raw(server, 'GET', '/apis', options);
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.json).toEqual(unauthorized);
+    });
+
+    it('accepts the token over plain HTTP too', async () => {
+      const res = await raw(server, 'GET', '/version', { plainHttp: true });
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ major: '1', gitVersion: expect.stringMatching(/^v1\./) });
+    });
+
+    it('makes client-node fail with 401 for a wrong token', async () => {
+      const { custom } = clientsFor(server, { token: 'not-the-token' });
+      const { code } = await apiError(custom.listNamespacedCustomObject(vsRequest('default')));
+      expect(code).toBe(401);
+    });
+  });
+
+  describe('discovery', () => {
+    it('answers the legacy discovery documents', async () => {
+      const api = await raw(server, 'GET', '/api');
+      expect(api.json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+
+      const core = await raw(server, 'GET', '/api/v1');
+      expect(core.json).toMatchObject({ kind: 'APIResourceList', groupVersion: 'v1' });
+      const coreNames = (core.json as { resources: { name: string }[] }).resources.map((r) => r.name);
+      expect(coreNames).toEqual(expect.arrayContaining(['pods', 'namespaces']));
+
+      const apis = await raw(server, 'GET', '/apis');
+      expect(apis.json).toEqual({
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [
+          {
+            name: GROUP,
+            versions: ['v1', 'v1beta1', 'v1alpha3'].map((v) => ({ groupVersion: `${GROUP}/${v}`, version: v })),
+            preferredVersion: { groupVersion: `${GROUP}/v1`, version: 'v1' },
+          },
+        ],
+      });
+
+      const group = await raw(server, 'GET', `/apis/${GROUP}`);
+      expect(group.json).toMatchObject({ kind: 'APIGroup', name: GROUP, preferredVersion: { version: 'v1' } });
+
+      const resources = await raw(server, 'GET', `/apis/${GROUP}/v1beta1`);
+      expect(resources.status).toBe(200);
+      expect(resources.json).toMatchObject({ kind: 'APIResourceList', groupVersion: `${GROUP}/v1beta1` });
+      const list = (resources.json as { resources: Record<string, unknown>[] }).resources;
+      const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+      expect(list).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'virtualservices', kind: 'VirtualService', shortNames: ['vs'], namespaced: true, verbs }),
+          expect.objectContaining({ name: 'destinationrules', kind: 'DestinationRule', shortNames: ['dr'], namespaced: true, verbs }),
+        ]),
+      );
+    });
+
+    it('answers plain JSON even when aggregated discovery is asked for', async () => {
+      const url = new URL(server.httpsUrl);
+      const contentType = await new Promise<string | undefined>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '/apis',
+            ca: server.caPem,
+            agent: false,
+            headers: {
+              authorization: `Bearer ${server.token}`,
+              accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.headers['content-type']);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(contentType).toBe('application/json');
+    });
+
+    it.each(['/nope', '/apis/other.io', `/apis/${GROUP}/v2`, `/apis/${GROUP}/v1/namespaces/x/gateways`, '/openapi/v2'])(
+      'answers 404 Status for %s',
+      async (path) => {
+        const res = await raw(server, 'GET', path);
+        expect(res.status).toBe(404);
+        expect(res.json).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+      },
+    );
+
+    it('publishes a minimal OpenAPI v3 index with fieldValidation on PATCH', async () => {
+      const index = await raw(server, 'GET', '/openapi/v3');
+      const paths = (index.json as { paths: Record<string, { serverRelativeURL: string }> }).paths;
+      expect(Object.keys(paths)).toEqual(['api/v1', `apis/${GROUP}/v1`, `apis/${GROUP}/v1beta1`, `apis/${GROUP}/v1alpha3`]);
+      const doc = await raw(server, 'GET', paths[`apis/${GROUP}/v1`]!.serverRelativeURL);
+      const op = (doc.json as { paths: Record<string, { patch: { parameters: { name: string }[] } }> }).paths[
+        `/apis/${GROUP}/v1/namespaces/{namespace}/virtualservices/{name}`
+      ]!.patch;
+      expect(op).toMatchObject({ 'x-kubernetes-group-version-kind': { group: GROUP, version: 'v1', kind: 'VirtualService' } });
+      expect(op.parameters.map((p) => p.name)).toContain('fieldValidation');
+    });
+
+    it('answers 405 for a method a path does not support', async () => {
+      const res = await raw(server, 'POST', `/apis/${GROUP}/v1/virtualservices`, { body: virtualService('x', 'y') });
+      expect(res.status).toBe(405);
+      expect(res.json).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+    });
+  });
+
+  describe('reads', () => {
+    it('lists with every label selector form', async () => {
+      const ns = 'selectors';
+      server.seed([
+        virtualService('a', ns, { labels: { app: 'web', tier: 'front' } }),
+        virtualService('b', ns, { labels: { app: 'api', tier: 'back' } }),
+        virtualService('c', ns, { labels: { app: 'db' } }),
+        virtualService('d', ns),
+        virtualService('e', ns, { labels: { app: 'web', 'example.com/team': 'x', rank: '5' } }),
+        virtualService('other-namespace', 'elsewhere', { labels: { app: 'web' } }),
+      ]);
+      const cases: [string | undefined, string[]][] = [
+        [undefined, ['a', 'b', 'c', 'd', 'e']],
+        ['', ['a', 'b', 'c', 'd', 'e']],
+        ['app=web', ['a', 'e']],
+        ['app==web', ['a', 'e']],
+        ['app!=web', ['b', 'c', 'd']],
+        ['app in (web,api)', ['a', 'b', 'e']],
+        ['app notin (web,api)', ['c', 'd']],
+        ['tier', ['a', 'b']],
+        ['!tier', ['c', 'd', 'e']],
+        ['app=web,tier=front', ['a']],
+        ['  app in ( web , db ) ,  !tier ', ['c', 'e']],
+        ['example.com/team=x', ['e']],
+        ['rank>3', ['e']],
+        ['rank<3', []],
+        ['app=', []],
+      ];
+      for (const [labelSelector, expected] of cases) {
+        const request = vsRequest(ns, labelSelector === undefined ? {} : { labelSelector });
+        const list = await clients.custom.listNamespacedCustomObject(request);
+        expect({ labelSelector, names: names(list) }).toEqual({ labelSelector, names: expected });
+      }
+    });
+
+    it.each(['app in (web', 'app in web', '=web', 'app=we b', 'app=web,', 'Bad Key=1', '!'])(
+      'answers 400 BadRequest for the selector %j',
+      async (labelSelector) => {
+        const { code, status } = await apiError(clients.custom.listNamespacedCustomObject(vsRequest('default', { labelSelector })));
+        expect(code).toBe(400);
+        expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400 });
+        expect(status.message).toMatch(/^unable to parse requirement: /);
+      },
+    );
+
+    it('returns a List with kind, apiVersion and resourceVersion, across namespaces too', async () => {
+      server.seed([virtualService('x1', 'list-a'), virtualService('x2', 'list-b'), destinationRule('x1', 'list-a')]);
+      const list = await clients.custom.listClusterCustomObject({ group: GROUP, version: 'v1beta1', plural: 'virtualservices' });
+      expect(list).toMatchObject({ apiVersion: `${GROUP}/v1beta1`, kind: 'VirtualServiceList', metadata: { resourceVersion: server.resourceVersion() } });
+      const items = (list as { items: KubeObject[] }).items;
+      expect(items.map((i) => `${i.metadata?.namespace}/${i.metadata?.name}`)).toEqual(expect.arrayContaining(['list-a/x1', 'list-b/x2']));
+      expect(items.every((i) => i.apiVersion === `${GROUP}/v1beta1` && i.kind === 'VirtualService')).toBe(true);
+
+      const rules = await clients.custom.listNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: 'list-a', plural: 'destinationrules' });
+      expect(rules).toMatchObject({ kind: 'DestinationRuleList', items: [{ metadata: { name: 'x1' } }] });
+    });
+
+    it('supports metadata.name field selectors', async () => {
+      server.seed([virtualService('f1', 'fields'), virtualService('f2', 'fields')]);
+      const list = await clients.custom.listNamespacedCustomObject(vsRequest('fields', { fieldSelector: 'metadata.name=f2' }));
+      expect(names(list)).toEqual(['f2']);
+      const bad = await apiError(clients.custom.listNamespacedCustomObject(vsRequest('fields', { fieldSelector: 'spec.hosts=x' })));
+      expect(bad.code).toBe(400);
+    });
+
+    it('gets one object and answers 404 NotFound for a missing one', async () => {
+      const [seeded] = server.seed([virtualService('one', 'get')]);
+      const got = await clients.custom.getNamespacedCustomObject(vsRequest('get', { name: 'one' }));
+      expect(got).toEqual(seeded);
+      const { code, status } = await apiError(clients.custom.getNamespacedCustomObject(vsRequest('get', { name: 'missing' })));
+      expect(code).toBe(404);
+      expect(status).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `virtualservices.${GROUP} "missing" not found`,
+        reason: 'NotFound',
+        details: { name: 'missing', group: GROUP, kind: 'virtualservices' },
+        code: 404,
+      });
+    });
+
+    it('stores every version in one place and rewrites apiVersion on read', async () => {
+      const created = await clients.custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: 'v1beta1',
+        namespace: 'versions',
+        plural: 'virtualservices',
+        body: virtualService('multi', 'versions', { version: 'v1beta1' }),
+      });
+      expect(created).toMatchObject({ apiVersion: `${GROUP}/v1beta1` });
+      for (const version of ['v1', 'v1beta1', 'v1alpha3']) {
+        const got = await clients.custom.getNamespacedCustomObject({ group: GROUP, version, namespace: 'versions', plural: 'virtualservices', name: 'multi' });
+        expect(got).toMatchObject({ apiVersion: `${GROUP}/${version}`, metadata: { uid: created.metadata.uid } });
+      }
+    });
+
+    it('seeds objects with system metadata and hands out deep copies', () => {
+      const before = Number(server.resourceVersion());
+      const [stored] = server.seed([virtualService('seeded', 'inspect')]);
+      expect(stored?.metadata).toMatchObject({
+        namespace: 'inspect',
+        resourceVersion: String(before + 1),
+        generation: 1,
+        uid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        creationTimestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      });
+      const copy = server.getObject('virtualservices', 'inspect', 'seeded');
+      copy!.metadata!.name = 'mutated';
+      expect(server.getObject('virtualservices', 'inspect', 'seeded')?.metadata?.name).toBe('seeded');
+      expect(server.listObjects('virtualservices', 'inspect')).toHaveLength(1);
+      expect(server.getObject('virtualservices', 'inspect', 'nope')).toBeUndefined();
+    });
+
+    it('lists namespaces that hold objects', async () => {
+      server.seed([{ kind: 'Namespace', metadata: { name: 'empty-ns' } }]);
+      const list = await clients.core.listNamespace();
+      const all = list.items.map((n) => n.metadata?.name);
+      expect(all).toEqual(expect.arrayContaining(['default', 'empty-ns', 'selectors']));
+      const ns = await clients.core.readNamespace({ name: 'empty-ns' });
+      expect(ns.status?.phase).toBe('Active');
+    });
+  });
+
+  describe('writes', () => {
+    it('creates, then answers 409 AlreadyExists for the same name', async () => {
+      const before = Number(server.resourceVersion());
+      const created = await clients.custom.createNamespacedCustomObject(vsRequest('create', { body: virtualService('new', 'create') }));
+      expect(created.metadata).toMatchObject({ name: 'new', namespace: 'create', resourceVersion: String(before + 1), generation: 1 });
+      expect(server.getObject('virtualservices', 'create', 'new')).toEqual(created);
+
+      const { code, status } = await apiError(
+        clients.custom.createNamespacedCustomObject(vsRequest('create', { body: virtualService('new', 'create') })),
+      );
+      expect(code).toBe(409);
+      expect(status).toMatchObject({ reason: 'AlreadyExists', message: `virtualservices.${GROUP} "new" already exists`, code: 409 });
+    });
+
+    it('keeps unknown fields as sent and drops status on create', async () => {
+      const base = virtualService('extra', 'create');
+      const body = {
+        ...base,
+        metadata: { ...base.metadata, annotations: { note: 'kept' } },
+        spec: { ...(base['spec'] as object), exportTo: ['.'] },
+        status: { ignored: true },
+      };
+      const created = await clients.custom.createNamespacedCustomObject(vsRequest('create', { body }));
+      expect(created.spec.exportTo).toEqual(['.']);
+      expect(created.metadata.annotations).toEqual({ note: 'kept' });
+      expect(created.status).toBeUndefined();
+    });
+
+    it('answers 400 when the body namespace differs from the path', async () => {
+      const { code, status } = await apiError(
+        clients.custom.createNamespacedCustomObject(vsRequest('path-ns', { body: virtualService('x', 'body-ns') })),
+      );
+      expect(code).toBe(400);
+      expect(status).toMatchObject({ reason: 'BadRequest', message: expect.stringContaining('namespace') });
+    });
+
+    it('answers 400 when apiVersion does not match the URL', async () => {
+      const res = await raw(server, 'POST', `/apis/${GROUP}/v1/namespaces/create/virtualservices`, {
+        body: virtualService('wrong-version', 'create', { version: 'v1beta1' }),
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({ reason: 'BadRequest', message: expect.stringContaining('does not match the expected API version') });
+    });
+
+    it('updates with the current resourceVersion and bumps generation only on spec changes', async () => {
+      const [seeded] = server.seed([virtualService('upd', 'update')]);
+      const labelled = { ...seeded, metadata: { ...seeded!.metadata, labels: { a: 'b' } } };
+      const first = await clients.custom.replaceNamespacedCustomObject(vsRequest('update', { name: 'upd', body: labelled }));
+      expect(first.metadata.generation).toBe(1);
+      expect(Number(first.metadata.resourceVersion)).toBeGreaterThan(Number(seeded!.metadata!.resourceVersion));
+
+      const respec = { ...first, spec: { ...first.spec, hosts: ['changed'] } };
+      const second = await clients.custom.replaceNamespacedCustomObject(vsRequest('update', { name: 'upd', body: respec }));
+      expect(second.metadata).toMatchObject({ generation: 2, uid: seeded!.metadata!.uid, creationTimestamp: seeded!.metadata!.creationTimestamp });
+      expect(server.getObject('virtualservices', 'update', 'upd')?.['spec']).toMatchObject({ hosts: ['changed'] });
+    });
+
+    it('answers a stale resourceVersion with a 409 Conflict shaped like the API server', async () => {
+      const [seeded] = server.seed([virtualService('stale', 'update')]);
+      server.seed([virtualService('stale', 'update', { labels: { moved: 'on' } })]);
+      const { code, status } = await apiError(
+        clients.custom.replaceNamespacedCustomObject(vsRequest('update', { name: 'stale', body: seeded })),
+      );
+      expect(code).toBe(409);
+      expect(status).toEqual({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Operation cannot be fulfilled on virtualservices.${GROUP} "stale": the object has been modified; please apply your changes to the latest version and try again`,
+        reason: 'Conflict',
+        details: { name: 'stale', group: GROUP, kind: 'virtualservices' },
+        code: 409,
+      });
+      expect(server.getObject('virtualservices', 'update', 'stale')?.metadata?.labels).toEqual({ moved: 'on' });
+    });
+
+    it('answers 422 for an update without resourceVersion and 404 for a missing object', async () => {
+      server.seed([virtualService('norv', 'update')]);
+      const missingVersion = await apiError(
+        clients.custom.replaceNamespacedCustomObject(vsRequest('update', { name: 'norv', body: virtualService('norv', 'update') })),
+      );
+      expect(missingVersion.code).toBe(422);
+      expect(missingVersion.status.message).toContain('metadata.resourceVersion');
+      const missing = await apiError(
+        clients.custom.replaceNamespacedCustomObject(vsRequest('update', { name: 'ghost', body: virtualService('ghost', 'update') })),
+      );
+      expect(missing.code).toBe(404);
+    });
+
+    it('applies merge patches (null removes) without bumping generation for metadata', async () => {
+      server.seed([virtualService('mp', 'patch', { labels: { keep: 'yes', drop: 'me' } })]);
+      const patched = await clients.custom.patchNamespacedCustomObject(
+        vsRequest('patch', { name: 'mp', body: { metadata: { labels: { drop: null, added: 'x' } } } }),
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      expect(patched.metadata.labels).toEqual({ keep: 'yes', added: 'x' });
+      expect(patched.metadata.generation).toBe(1);
+      expect(server.requests().at(-1)).toMatchObject({ verb: 'patch', contentType: 'application/merge-patch+json' });
+
+      const respec = await clients.custom.patchNamespacedCustomObject(
+        vsRequest('patch', { name: 'mp', body: { spec: { hosts: ['mp', 'mp.example.com'] } } }),
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      expect(respec.spec.hosts).toEqual(['mp', 'mp.example.com']);
+      expect(respec.metadata.generation).toBe(2);
+    });
+
+    it('treats a merge patch with a stale resourceVersion as a conflict and a no-op patch as a no-op', async () => {
+      const [seeded] = server.seed([virtualService('mp-rv', 'patch')]);
+      const rv = seeded!.metadata!.resourceVersion!;
+      const { code } = await apiError(
+        clients.custom.patchNamespacedCustomObject(
+          vsRequest('patch', { name: 'mp-rv', body: { metadata: { resourceVersion: '1', labels: { a: 'b' } } } }),
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+      expect(code).toBe(409);
+      const same = await clients.custom.patchNamespacedCustomObject(
+        vsRequest('patch', { name: 'mp-rv', body: { spec: { hosts: ['mp-rv'] } } }),
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      expect(same.metadata.resourceVersion).toBe(rv);
+    });
+
+    it('applies JSON patches, guarded by a test on resourceVersion', async () => {
+      const [seeded] = server.seed([virtualService('jp', 'patch', { weights: [100] })]);
+      const rv = seeded!.metadata!.resourceVersion!;
+      const patched = await clients.custom.patchNamespacedCustomObject(
+        vsRequest('patch', {
+          name: 'jp',
+          body: [
+            { op: 'test', path: '/metadata/resourceVersion', value: rv },
+            { op: 'replace', path: '/spec/http/0/route/0/weight', value: 90 },
+            { op: 'add', path: '/spec/http/0/route/-', value: { destination: { host: 'jp', subset: 'v2' }, weight: 10 } },
+            { op: 'add', path: '/metadata/annotations', value: { 'a~b/c': 'x' } },
+            { op: 'replace', path: '/metadata/annotations/a~0b~1c', value: 'escaped' },
+          ],
+        }),
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+      expect(patched.spec.http[0].route.map((r: { weight: number }) => r.weight)).toEqual([90, 10]);
+      expect(patched.metadata.annotations).toEqual({ 'a~b/c': 'escaped' });
+      expect(server.requests().at(-1)).toMatchObject({ verb: 'patch', contentType: 'application/json-patch+json' });
+    });
+
+    it('answers a failed JSON patch test with 422 Invalid and changes nothing', async () => {
+      server.seed([virtualService('jpt', 'patch')]);
+      const before = server.getObject('virtualservices', 'patch', 'jpt');
+      const { code, status } = await apiError(
+        clients.custom.patchNamespacedCustomObject(
+          vsRequest('patch', {
+            name: 'jpt',
+            body: [
+              { op: 'test', path: '/metadata/resourceVersion', value: '1' },
+              { op: 'replace', path: '/spec/hosts', value: ['changed'] },
+            ],
+          }),
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ),
+      );
+      expect(code).toBe(422);
+      expect(status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422, message: 'testing value /metadata/resourceVersion failed: test failed' });
+      expect(server.getObject('virtualservices', 'patch', 'jpt')).toEqual(before);
+    });
+
+    it('answers 400 for a malformed JSON patch and for invalid JSON', async () => {
+      server.seed([virtualService('bad', 'patch')]);
+      const path = `/apis/${GROUP}/v1/namespaces/patch/virtualservices/bad`;
+      const notArray = await raw(server, 'PATCH', path, { body: { op: 'add' }, contentType: 'application/json-patch+json' });
+      expect(notArray.status).toBe(400);
+      const notJson = await raw(server, 'PATCH', path, { body: '{nope', contentType: 'application/merge-patch+json' });
+      expect(notJson.json).toMatchObject({ reason: 'BadRequest', code: 400 });
+    });
+
+    it('answers 415 UnsupportedMediaType for strategic merge patches', async () => {
+      server.seed([virtualService('smp', 'patch')]);
+      const { code, status } = await apiError(
+        clients.custom.patchNamespacedCustomObject(
+          vsRequest('patch', { name: 'smp', body: { metadata: { labels: { a: 'b' } } } }),
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        ),
+      );
+      expect(code).toBe(415);
+      expect(status).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415 });
+      expect(status.message).toContain('application/merge-patch+json');
+    });
+
+    it('deletes, honours preconditions and answers a Success Status', async () => {
+      const [seeded] = server.seed([virtualService('del', 'delete')]);
+      const conflictResult = await raw(server, 'DELETE', `/apis/${GROUP}/v1/namespaces/delete/virtualservices/del`, {
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { resourceVersion: '1' } },
+      });
+      expect(conflictResult.json).toMatchObject({ reason: 'Conflict' });
+      expect(conflictResult.status).toBe(409);
+      const before = Number(server.resourceVersion());
+      const status = await clients.custom.deleteNamespacedCustomObject(vsRequest('delete', { name: 'del' }));
+      expect(status).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'del', group: GROUP, kind: 'virtualservices', uid: seeded!.metadata!.uid } });
+      expect(server.getObject('virtualservices', 'delete', 'del')).toBeUndefined();
+      expect(Number(server.resourceVersion())).toBe(before + 1);
+      const again = await apiError(clients.custom.deleteNamespacedCustomObject(vsRequest('delete', { name: 'del' })));
+      expect(again.code).toBe(404);
+    });
+
+    it('runs dryRun=All writes completely but stores nothing', async () => {
+      const [seeded] = server.seed([virtualService('dry', 'dry')]);
+      const rv = server.resourceVersion();
+      server.clearLog();
+
+      const created = await clients.custom.createNamespacedCustomObject(vsRequest('dry', { body: virtualService('dry-new', 'dry'), dryRun: 'All' }));
+      expect(created.metadata).toMatchObject({ name: 'dry-new', uid: expect.any(String) });
+      expect(server.getObject('virtualservices', 'dry', 'dry-new')).toBeUndefined();
+
+      const replaced = await clients.custom.replaceNamespacedCustomObject(
+        vsRequest('dry', { name: 'dry', body: { ...seeded, spec: { hosts: ['other'] } }, dryRun: 'All' }),
+      );
+      expect(replaced.spec.hosts).toEqual(['other']);
+      const patched = await clients.custom.patchNamespacedCustomObject(
+        vsRequest('dry', { name: 'dry', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' }),
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      expect(patched.metadata.labels).toEqual({ x: 'y' });
+      await clients.custom.deleteNamespacedCustomObject(vsRequest('dry', { name: 'dry', dryRun: 'All' }));
+
+      const invalid = await apiError(
+        clients.custom.createNamespacedCustomObject(vsRequest('dry', { body: virtualService('dry-bad', 'dry', { weights: [50, 40] }), dryRun: 'All' })),
+      );
+      expect(invalid.code).toBe(422);
+
+      expect(server.resourceVersion()).toBe(rv);
+      expect(server.getObject('virtualservices', 'dry', 'dry')).toEqual(seeded);
+      expect(server.requests().map((r) => [r.verb, r.dryRun])).toEqual([
+        ['create', true],
+        ['update', true],
+        ['patch', true],
+        ['delete', true],
+        ['create', true],
+      ]);
+    });
+  });
+
+  describe('Istio validation', () => {
+    const invalidCases: [string, KubeObject, string][] = [
+      [
+        'a string weight (schema)',
+        virtualService('str', 'invalid', { weights: ['100'] }),
+        `VirtualService.${GROUP} "str" is invalid: spec.http[0].route[0].weight: must be integer`,
+      ],
+      [
+        'weights summing to 90',
+        virtualService('w90', 'invalid', { weights: [50, 40] }),
+        `VirtualService.${GROUP} "w90" is invalid: spec.http[0].route: total destination weight 90 != 100`,
+      ],
+      [
+        'a missing weight next to another destination',
+        virtualService('w-missing', 'invalid', { weights: [100, undefined] }),
+        `VirtualService.${GROUP} "w-missing" is invalid: spec.http[0].route[1].weight: weight may only be omitted when the route has a single destination`,
+      ],
+      [
+        'an HTTP route without destinations',
+        { ...virtualService('noroute', 'invalid'), spec: { hosts: ['x'], http: [{ match: [{ uri: { prefix: '/' } }] }] } },
+        `VirtualService.${GROUP} "noroute" is invalid: spec.http[0].route: HTTP route, redirect or direct_response is required`,
+      ],
+      [
+        'an upper-case header match',
+        {
+          ...virtualService('hdr', 'invalid'),
+          spec: { hosts: ['x'], http: [{ match: [{ headers: { 'X-User': { exact: 'a' } } }], route: [{ destination: { host: 'x' } }] }] },
+        },
+        `VirtualService.${GROUP} "hdr" is invalid: spec.http[0].match[0].headers.X-User: header match X-User must be in lower case`,
+      ],
+      [
+        'duplicate subset names',
+        destinationRule('dup', 'invalid', ['v1', 'v1']),
+        `DestinationRule.${GROUP} "dup" is invalid: spec.subsets[1].name: duplicate subset name "v1"`,
+      ],
+      [
+        'a subset name that is not a DNS label',
+        destinationRule('badsubset', 'invalid', ['V_1']),
+        `DestinationRule.${GROUP} "badsubset" is invalid: spec.subsets[0].name: subset name "V_1" is invalid: must be a DNS-1123 label`,
+      ],
+    ];
+
+    it.each(invalidCases)('rejects %s with 422 Invalid', async (_label, body, message) => {
+      const plural = body.kind === 'DestinationRule' ? 'destinationrules' : 'virtualservices';
+      const rv = server.resourceVersion();
+      const { code, status } = await apiError(
+        clients.custom.createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: 'invalid', plural, body }),
+      );
+      expect(code).toBe(422);
+      expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, message });
+      expect(status.details?.name).toBe(body.metadata?.name);
+      expect(status.details?.causes?.length).toBe(1);
+      expect(status.details?.causes?.[0]).toMatchObject({ field: expect.stringMatching(/^spec\./), message: expect.any(String) });
+      expect(server.resourceVersion()).toBe(rv);
+    });
+
+    it('lists every cause when several rules fail', async () => {
+      const body = virtualService('many', 'invalid', { weights: ['1', 2, 3] });
+      (body['metadata'] as Record<string, unknown>)['labels'] = { ok: 'yes' };
+      const { status } = await apiError(clients.custom.createNamespacedCustomObject(vsRequest('invalid', { body })));
+      expect(status.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.http[0].route[0].weight', message: 'must be integer' }]);
+      const both = virtualService('many2', 'invalid', { weights: [50, 40] });
+      (both['spec'] as { http: Record<string, unknown>[] }).http.push({});
+      const result = await apiError(clients.custom.createNamespacedCustomObject(vsRequest('invalid', { body: both })));
+      expect(result.status.details?.causes?.map((c) => c.field)).toEqual(['spec.http[0].route', 'spec.http[1].route']);
+      expect(result.status.message).toMatch(/is invalid: \[spec\.http\[0\]\.route: .*, spec\.http\[1\]\.route: .*\]$/);
+    });
+
+    it('validates on update and patch too, and through v1alpha3', async () => {
+      const [seeded] = server.seed([virtualService('later', 'invalid', { weights: [50, 50] })]);
+      const patch = await apiError(
+        clients.custom.patchNamespacedCustomObject(
+          vsRequest('invalid', { name: 'later', body: [{ op: 'replace', path: '/spec/http/0/route/1/weight', value: 40 }] }),
+          setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+        ),
+      );
+      expect(patch.code).toBe(422);
+      const update = await apiError(
+        clients.custom.replaceNamespacedCustomObject(
+          vsRequest('invalid', { name: 'later', body: { ...virtualService('later', 'invalid', { weights: [10] }), metadata: seeded!.metadata, spec: { hosts: 5 } } }),
+        ),
+      );
+      expect(update.status.message).toContain('spec.hosts: must be array');
+      const alpha = await apiError(
+        clients.custom.createNamespacedCustomObject({
+          group: GROUP,
+          version: 'v1alpha3',
+          namespace: 'invalid',
+          plural: 'virtualservices',
+          body: virtualService('alpha', 'invalid', { version: 'v1alpha3', weights: [30, 30] }),
+        }),
+      );
+      expect(alpha.status.message).toContain('total destination weight 60 != 100');
+    });
+
+    it('accepts redirect-only routes, single destinations without weight and valid rules', async () => {
+      const redirect = { ...virtualService('redirect', 'valid'), spec: { hosts: ['x'], http: [{ redirect: { uri: '/new' } }] } };
+      await expect(clients.custom.createNamespacedCustomObject(vsRequest('valid', { body: redirect }))).resolves.toBeTruthy();
+      await expect(
+        clients.custom.createNamespacedCustomObject(vsRequest('valid', { body: virtualService('single', 'valid', { weights: [undefined] }) })),
+      ).resolves.toBeTruthy();
+      await expect(
+        clients.custom.createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: 'valid', plural: 'destinationrules', body: destinationRule('dr', 'valid') }),
+      ).resolves.toBeTruthy();
+      expect(server.listObjects('virtualservices', 'valid').map((o) => o.metadata?.name)).toEqual(['redirect', 'single']);
+    });
+
+    it('validates metadata.name', async () => {
+      const { code, status } = await apiError(clients.custom.createNamespacedCustomObject(vsRequest('valid', { body: virtualService('Bad_Name', 'valid') })));
+      expect(code).toBe(422);
+      expect(status.details?.causes?.[0]?.field).toBe('metadata.name');
+    });
+  });
+
+  describe('pods', () => {
+    it('creates, lists with a label selector and reads pods with their status', async () => {
+      const ready = { type: 'Ready', status: 'True' };
+      await clients.core.createNamespacedPod({
+        namespace: 'pods',
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running', conditions: [ready] } },
+      });
+      server.seed([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-1', namespace: 'pods', labels: { app: 'db' } }, status: { conditions: [{ type: 'Ready', status: 'False' }] } }]);
+      const web = await clients.core.listNamespacedPod({ namespace: 'pods', labelSelector: 'app=web' });
+      expect(web.items.map((p) => p.metadata?.name)).toEqual(['web-1']);
+      expect(web.items[0]?.status?.conditions?.[0]).toMatchObject(ready);
+      const db = await clients.core.readNamespacedPod({ namespace: 'pods', name: 'db-1' });
+      expect(db.status?.conditions?.[0]?.status).toBe('False');
+      const all = await clients.core.listPodForAllNamespaces({ labelSelector: 'app in (web,db)' });
+      expect(all.items).toHaveLength(2);
+      expect(server.requests().at(-1)).toMatchObject({ verb: 'list', resource: 'pods', path: '/api/v1/pods' });
+    });
+  });
+
+  describe('request log', () => {
+    it('records method, path, query, status, verb, resource, content type and dryRun', async () => {
+      server.clearLog();
+      expect(server.requests()).toEqual([]);
+      await raw(server, 'GET', `/apis/${GROUP}/v1`);
+      await clients.custom.listNamespacedCustomObject(vsRequest('log', { labelSelector: 'a=b' }));
+      await clients.custom.createNamespacedCustomObject(vsRequest('log', { body: virtualService('l', 'log') }));
+      await clients.custom.getNamespacedCustomObject(vsRequest('log', { name: 'l' }));
+      await clients.custom.patchNamespacedCustomObject(
+        vsRequest('log', { name: 'l', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' }),
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await apiError(clients.custom.getNamespacedCustomObject(vsRequest('log', { name: 'missing' })));
+      await clients.custom.deleteNamespacedCustomObject(vsRequest('log', { name: 'l' }));
+      await raw(server, 'GET', '/nowhere');
+
+      const log = server.requests();
+      expect(log).toEqual([
+        { method: 'GET', path: `/apis/${GROUP}/v1`, query: {}, status: 200, verb: 'discovery', dryRun: false },
+        { method: 'GET', path: `/apis/${GROUP}/v1/namespaces/log/virtualservices`, query: { labelSelector: 'a=b' }, status: 200, verb: 'list', resource: 'virtualservices', dryRun: false },
+        expect.objectContaining({ method: 'POST', status: 201, verb: 'create', resource: 'virtualservices', contentType: 'application/json', dryRun: false }),
+        expect.objectContaining({ method: 'GET', status: 200, verb: 'get', path: `/apis/${GROUP}/v1/namespaces/log/virtualservices/l` }),
+        expect.objectContaining({ method: 'PATCH', status: 200, verb: 'patch', contentType: 'application/merge-patch+json', dryRun: true, query: { dryRun: 'All' } }),
+        expect.objectContaining({ method: 'GET', status: 404, verb: 'get' }),
+        expect.objectContaining({ method: 'DELETE', status: 200, verb: 'delete' }),
+        { method: 'GET', path: '/nowhere', query: {}, status: 404, verb: 'other', dryRun: false },
+      ]);
+
+      log.length = 0;
+      expect(server.requests()).toHaveLength(8);
+      server.clearLog();
+      expect(server.requests()).toHaveLength(0);
+    });
+  });
+});
+
+describe('served versions', () => {
+  it('hides unserved versions from discovery and answers 404 for them', async () => {
+    const server = await startKubeApiServer({ servedVersions: ['v1beta1', 'v1alpha3'] });
+    try {
+      const clients = clientsFor(server);
+      const group = await raw(server, 'GET', `/apis/${GROUP}`);
+      expect(group.json).toMatchObject({ preferredVersion: { version: 'v1beta1' }, versions: [{ version: 'v1beta1' }, { version: 'v1alpha3' }] });
+
+      server.setServedVersions(['v1beta1']);
+      expect(server.servedVersions()).toEqual(['v1beta1']);
+      const apis = await raw(server, 'GET', '/apis');
+      expect(apis.json).toMatchObject({
+        groups: [{ name: GROUP, versions: [{ groupVersion: `${GROUP}/v1beta1`, version: 'v1beta1' }], preferredVersion: { version: 'v1beta1' } }],
+      });
+      expect((await raw(server, 'GET', `/apis/${GROUP}/v1`)).status).toBe(404);
+      expect((await raw(server, 'GET', `/apis/${GROUP}/v1alpha3`)).status).toBe(404);
+
+      const v1 = await apiError(clients.custom.listNamespacedCustomObject(vsRequest('default')));
+      expect(v1.code).toBe(404);
+      const beta = await clients.custom.listNamespacedCustomObject({ ...vsRequest('default'), version: 'v1beta1' });
+      expect(beta).toMatchObject({ apiVersion: `${GROUP}/v1beta1`, items: [] });
+
+      server.setServedVersions([]);
+      expect((await raw(server, 'GET', '/apis')).json).toMatchObject({ groups: [] });
+      expect((await raw(server, 'GET', `/apis/${GROUP}`)).status).toBe(404);
+      expect(() => server.setServedVersions(['v2' as 'v1'])).toThrow(/unknown/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('fault injection', () => {
+  let server: KubeApiServer;
+  let clients: Clients;
+  const ns = 'faults';
+
+  beforeAll(async () => {
+    server = await startKubeApiServer({ seed: 7 });
+    clients = clientsFor(server);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const mergePatch = (name: string, labels: Record<string, string>) =>
+    clients.custom.patchNamespacedCustomObject(
+      vsRequest(ns, { name, body: { metadata: { labels } } }),
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+
+  it('delays every request by latencyMs', async () => {
+    server.faults.reset();
+    server.faults.latencyMs = 150;
+    const started = performance.now();
+    const res = await raw(server, 'GET', '/version');
+    expect(res.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    server.faults.reset();
+    expect(server.faults.latencyMs).toBe(0);
+  });
+
+  it('fails writes at writeErrorRate with Retry-After, but never reads', async () => {
+    server.faults.reset();
+    server.seed([virtualService('rate', ns)]);
+    const rv = server.resourceVersion();
+    server.faults.writeErrorRate = 1;
+    server.faults.retryAfterSeconds = 3;
+    const { code, status, headers } = await apiError(mergePatch('rate', { a: 'b' }));
+    expect(code).toBe(503);
+    expect(headers['retry-after']).toBe('3');
+    expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'ServiceUnavailable', code: 503, details: { retryAfterSeconds: 3 } });
+    await expect(clients.custom.getNamespacedCustomObject(vsRequest(ns, { name: 'rate' }))).resolves.toBeTruthy();
+    await expect(clients.custom.listNamespacedCustomObject(vsRequest(ns))).resolves.toBeTruthy();
+    expect((await raw(server, 'GET', '/apis')).status).toBe(200);
+
+    server.faults.writeErrorStatus = 429;
+    const throttled = await apiError(mergePatch('rate', { a: 'b' }));
+    expect(throttled.status).toMatchObject({ reason: 'TooManyRequests', code: 429 });
+    expect(server.resourceVersion()).toBe(rv);
+    server.faults.reset();
+  });
+
+  it('draws random write errors from a seeded PRNG (reproducible)', async () => {
+    const outcomes = async (target: KubeApiServer): Promise<number[]> => {
+      target.faults.writeErrorRate = 0.5;
+      const statuses: number[] = [];
+      for (let i = 0; i < 16; i++) {
+        const res = await raw(target, 'POST', `/apis/${GROUP}/v1/namespaces/${ns}/virtualservices?dryRun=All`, { body: virtualService('p', ns) });
+        statuses.push(res.status);
+      }
+      return statuses;
+    };
+    const other = await startKubeApiServer({ seed: 7 });
+    try {
+      server.faults.reset();
+      const first = await outcomes(server);
+      const second = await outcomes(other);
+      expect(second).toEqual(first);
+      expect(first).toContain(201);
+      expect(first).toContain(503);
+      server.faults.reset();
+      expect(await outcomes(server)).toEqual(first);
+    } finally {
+      server.faults.reset();
+      await other.close();
+    }
+  });
+
+  it('answers the next n writes with 409 Conflict without changing anything', async () => {
+    server.faults.reset();
+    const [seeded] = server.seed([virtualService('conflict', ns)]);
+    server.faults.conflictOnNextWrites(2);
+    await clients.custom.getNamespacedCustomObject(vsRequest(ns, { name: 'conflict' })); // reads do not consume
+    for (let i = 0; i < 2; i++) {
+      const { code, status } = await apiError(mergePatch('conflict', { n: String(i) }));
+      expect(code).toBe(409);
+      expect(status).toMatchObject({
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on virtualservices.${GROUP} "conflict": the object has been modified; please apply your changes to the latest version and try again`,
+        details: { name: 'conflict', group: GROUP, kind: 'virtualservices' },
+      });
+    }
+    expect(server.getObject('virtualservices', ns, 'conflict')).toEqual(seeded);
+    const third = await mergePatch('conflict', { n: '2' });
+    expect(third.metadata.labels).toEqual({ n: '2' });
+  });
+
+  it('drops the connection of the next n writes', async () => {
+    server.faults.reset();
+    const [seeded] = server.seed([virtualService('drop', ns)]);
+    server.faults.dropNextConnections(1);
+    const error = await transportError(mergePatch('drop', { a: 'b' }));
+    expect(error.message).toMatch(/socket hang up|ECONNRESET|terminated|closed/i);
+    expect(server.getObject('virtualservices', ns, 'drop')).toEqual(seeded);
+    expect(server.requests().at(-1)).toMatchObject({ method: 'PATCH', status: 0, verb: 'patch' });
+    const next = await mergePatch('drop', { a: 'c' });
+    expect(next.metadata.labels).toEqual({ a: 'c' });
+  });
+
+  it('fails the next n writes with a chosen status', async () => {
+    server.faults.reset();
+    server.seed([virtualService('fail', ns)]);
+    server.faults.failNextWrites(2, 500);
+    expect((await apiError(mergePatch('fail', { a: '1' }))).status).toMatchObject({ reason: 'InternalError', code: 500 });
+    const created = await raw(server, 'POST', `/apis/${GROUP}/v1/namespaces/${ns}/virtualservices`, { body: virtualService('fail-2', ns) });
+    expect(created.status).toBe(500);
+    expect(server.getObject('virtualservices', ns, 'fail-2')).toBeUndefined();
+    await expect(mergePatch('fail', { a: '2' })).resolves.toMatchObject({ metadata: { labels: { a: '2' } } });
+    server.faults.failNextWrites(1, 504);
+    expect((await apiError(clients.custom.deleteNamespacedCustomObject(vsRequest(ns, { name: 'fail' })))).code).toBe(504);
+  });
+});
+
+describe('kubeconfig writer', () => {
+  let server: KubeApiServer;
+
+  beforeAll(async () => {
+    server = await startKubeApiServer({ token: 'fixed-token' });
+    server.seed([virtualService('k', 'ns-a'), virtualService('k', 'ns-b')]);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('writes several contexts, users and a current context that client-node honours', async () => {
+    const path = server.writeKubeconfig(tmpPath('multi'), {
+      contexts: [
+        { name: 'a', namespace: 'ns-a' },
+        { name: 'b', namespace: 'ns-b', user: 'intruder' },
+      ],
+      users: [{ name: 'intruder', token: 'wrong' }],
+      currentContext: 'b',
+    });
+    const kc = new KubeConfig();
+    kc.loadFromFile(path);
+    expect(kc.getCurrentContext()).toBe('b');
+    expect(kc.getContextObject('a')?.namespace).toBe('ns-a');
+    expect(kc.getCurrentCluster()?.server).toBe(server.httpsUrl);
+    expect(kc.getCurrentUser()?.token).toBe('wrong');
+    expect((await apiError(kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject(vsRequest('ns-b')))).code).toBe(401);
+
+    kc.setCurrentContext('a');
+    const list = await kc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject(vsRequest(kc.getContextObject('a')?.namespace ?? ''));
+    expect(names(list)).toEqual(['k']);
+  });
+
+  it('can point at the plain-HTTP listener', async () => {
+    const { kc, custom } = clientsFor(server, { server: 'http' });
+    expect(kc.getCurrentCluster()?.server).toBe(server.httpUrl);
+    expect(kc.getCurrentCluster()?.caData).toBeUndefined();
+    expect(names(await custom.listNamespacedCustomObject(vsRequest('ns-a')))).toEqual(['k']);
+  });
+
+  it('can point at an unreachable server', async () => {
+    const { kc, custom } = clientsFor(server, { server: 'unreachable' });
+    expect(kc.getCurrentCluster()?.server).toBe(server.unreachableUrl);
+    const error = await transportError(custom.listNamespacedCustomObject(vsRequest('ns-a')));
+    expect(`${error.message} ${String((error as { code?: unknown }).code)}`).toMatch(/ECONNREFUSED/);
+  });
+
+  it('close() stops both listeners', async () => {
+    const temporary = await startKubeApiServer();
+    const { custom } = clientsFor(temporary);
+    await custom.listNamespacedCustomObject(vsRequest('default')); // leaves a kept-alive connection
+    await temporary.close();
+    await expect(raw(temporary, 'GET', '/version')).rejects.toThrow(/ECONNREFUSED/);
+    await expect(raw(temporary, 'GET', '/version', { plainHttp: true })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+const kubectl = findOnPath('kubectl');
+
+describe('kubectl', () => {
+  let server: KubeApiServer;
+  let kubeconfig: string;
+  const ns = 'kubectl-ns';
+  const args = (...rest: string[]): string[] => ['--kubeconfig', kubeconfig, '--cache-dir', tmpPath('kubectl-cache'), ...rest];
+
+  beforeAll(async () => {
+    server = await startKubeApiServer();
+    server.seed([
+      virtualService('reviews', ns, { labels: { app: 'reviews' }, weights: [80, 20] }),
+      virtualService('ratings', ns),
+      destinationRule('reviews', ns),
+    ]);
+    kubeconfig = server.writeKubeconfig(tmpPath('kubectl-config'), { contexts: [{ name: 'test', namespace: ns }] });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it.skipIf(!kubectl)('lists, gets and shows seeded objects after legacy discovery', async () => {
+    const list = await run(kubectl!, args('get', 'virtualservices', '-n', ns, '-o', 'json'));
+    expect(list.stderr).toBe('');
+    expect(list.code).toBe(0);
+    const items = (JSON.parse(list.stdout) as { items: KubeObject[] }).items;
+    expect(items.map((i) => i.metadata?.name)).toEqual(['ratings', 'reviews']);
+    expect(items[1]).toEqual(server.getObject('virtualservices', ns, 'reviews'));
+
+    const one = await run(kubectl!, args('get', 'vs', 'reviews', '-n', ns, '-o', 'json'));
+    expect(JSON.parse(one.stdout)).toMatchObject({ apiVersion: `${GROUP}/v1`, kind: 'VirtualService', metadata: { name: 'reviews' } });
+
+    const rules = await run(kubectl!, args('get', 'dr'));
+    expect(rules.code).toBe(0);
+    expect(rules.stdout).toMatch(/^NAME\s+AGE\n/);
+    expect(rules.stdout).toContain('reviews');
+
+    const selected = await run(kubectl!, args('get', 'vs', '-l', 'app in (reviews)', '-o', 'name'));
+    expect(selected.stdout.trim()).toBe(`virtualservice.${GROUP}/reviews`);
+
+    const paths = server.requests().map((r) => r.path);
+    expect(paths).toEqual(expect.arrayContaining(['/api', '/apis', `/apis/${GROUP}/v1`, `/apis/${GROUP}/v1/namespaces/${ns}/virtualservices`]));
+  });
+
+  it.skipIf(!kubectl)('creates, applies and patches through the server', async () => {
+    const file = tmpPath('vs.yaml');
+    const write = (weights: [number, number]): void =>
+      writeFileSync(
+        file,
+        JSON.stringify({ ...virtualService('applied', ns, { weights }), metadata: { name: 'applied', namespace: ns } }),
+      );
+    write([90, 20]);
+    const invalid = await run(kubectl!, args('create', '-f', file));
+    expect(invalid.code).not.toBe(0);
+    expect(invalid.stderr).toContain('total destination weight 110 != 100');
+
+    write([90, 10]);
+    expect((await run(kubectl!, args('apply', '-f', file))).stdout).toContain('created');
+    write([70, 30]);
+    expect((await run(kubectl!, args('apply', '-f', file))).stdout).toContain('configured');
+    const weights = (server.getObject('virtualservices', ns, 'applied')?.['spec'] as { http: { route: { weight: number }[] }[] }).http[0]!.route.map(
+      (r) => r.weight,
+    );
+    expect(weights).toEqual([70, 30]);
+
+    const smp = await run(kubectl!, args('patch', 'vs', 'applied', '-p', '{"metadata":{"labels":{"a":"b"}}}'));
+    expect(smp.code).not.toBe(0);
+    expect(smp.stderr).toContain('the body of the request was in an unknown format');
+    const merge = await run(kubectl!, args('patch', 'vs', 'applied', '--type', 'merge', '-p', '{"metadata":{"labels":{"a":"b"}}}'));
+    expect(merge.code).toBe(0);
+    expect(server.getObject('virtualservices', ns, 'applied')?.metadata?.labels).toEqual({ a: 'b' });
+  });
+
+  it.skipIf(!kubectl)('talks to the plain-HTTP listener when it does not require auth', async () => {
+    // client-go never sends credentials over plain HTTP, hence `authOnHttp: false`.
+    const open = await startKubeApiServer({ authOnHttp: false });
+    try {
+      open.seed([virtualService('plain', ns)]);
+      expect((await raw(open, 'GET', '/apis', { token: null, plainHttp: true })).status).toBe(200);
+      expect((await raw(open, 'GET', '/apis', { token: null })).status).toBe(401);
+      const config = open.writeKubeconfig(tmpPath('http-config'), { server: 'http', contexts: [{ name: 'http', namespace: ns }] });
+      const result = await run(kubectl!, ['--kubeconfig', config, '--cache-dir', tmpPath('cache'), 'get', 'vs', '-o', 'name']);
+      expect(result.stdout.trim()).toBe(`virtualservice.${GROUP}/plain`);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it.skipIf(!kubectl)('follows served versions and fails cleanly on a wrong token', async () => {
+    server.setServedVersions(['v1beta1']);
+    try {
+      const one = await run(kubectl!, args('get', 'vs', 'ratings', '-o', 'json'));
+      expect(JSON.parse(one.stdout)).toMatchObject({ apiVersion: `${GROUP}/v1beta1` });
+    } finally {
+      server.setServedVersions(['v1', 'v1beta1', 'v1alpha3']);
+    }
+    const badConfig = server.writeKubeconfig(tmpPath('bad-token'), { token: 'wrong', contexts: [{ name: 'bad', namespace: ns }] });
+    const denied = await run(kubectl!, ['--kubeconfig', badConfig, '--cache-dir', tmpPath('cache'), 'get', 'vs']);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/Unauthorized|provide credentials/);
+  });
+});
