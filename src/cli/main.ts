@@ -24,7 +24,7 @@ import {
   type DryRunMode,
   type OutputFormat,
 } from '../input/flags.js';
-import type { Istiops, Outcome } from '../app/istiops.js';
+import type { Istiops, Outcome, ProgressEvent } from '../app/istiops.js';
 
 declare const __ISTIOPS_VERSION__: string | undefined;
 
@@ -89,7 +89,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 /** Opens the store the flags name, and resolves the namespace (`-n`, else the context's, else `default`). */
 async function openIstiops(g: Globals, io: CliIO): Promise<{ istiops: Istiops; namespace: string }> {
   const { Istiops } = await import('../app/istiops.js');
-  const onProgress = (e: import('../app/istiops.js').ProgressEvent): void => {
+  const onProgress = (e: ProgressEvent): void => {
     if (e.kind === 'retry') io.stderr(`retrying in ${e.delayMs}ms (attempt ${e.attempt + 1}): ${e.reason}\n`);
     if (e.kind === 'propagation-wait') io.stderr(`waiting ${e.delayMs / 1000}s for Istio to push the new subset to the proxies (--propagation-wait)\n`);
   };

@@ -1,4 +1,4 @@
-import { ChangeLog, orderWrites, type Plan, type PlannedWrite } from './changes.js';
+import { type ChangeLog, orderWrites, type Plan, type PlannedWrite } from './changes.js';
 import { clone, jsonEqual, type DestinationRule, type HTTPRoute, type HTTPRouteDestination, type IstioObject, type VirtualService } from './istio.js';
 import { describeDestination } from './describe.js';
 

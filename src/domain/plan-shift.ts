@@ -1,12 +1,12 @@
 import { NotFoundError, PlanRefusedError } from '../errors.js';
 import { ChangeLog, type Plan } from './changes.js';
 import { describeDestination } from './describe.js';
-import type { Destination, DestinationRule, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, VirtualService } from './istio.js';
+import type { Destination, DestinationRule, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination } from './istio.js';
 import { jsonEqual } from './istio.js';
 import { sameHost, subsetNameFor } from './names.js';
 import { describeDestinations, editableDestinationRule, editableVirtualService, finishPlan, namespaceOf, type EditableVirtualService } from './plan-common.js';
 import type { HeaderTraffic, ShiftRequest, WeightTraffic } from './requests.js';
-import { catchAllMatch, effectiveWeight, findCatchAll, isCatchAll, isSubsetDestination, routesToHost } from './routes.js';
+import { catchAllMatch, effectiveWeight, findCatchAll, firstCatchAll, isCatchAll, isSubsetDestination, routesToHost } from './routes.js';
 import { readyPodsFor, type RoutingState } from './state.js';
 
 /**
@@ -112,7 +112,7 @@ function describeHeaders(traffic: HeaderTraffic): string {
 
 /**
  * Index of the build's managed route: the route named after the subset, or, for routes the original
- * tool created without a name, a non-catch-all route whose every destination is the subset.
+ * tool created without a name, a header-matching route whose every destination is the subset.
  */
 export function findManagedRoute(routes: readonly HTTPRoute[], host: string, subset: string, ns: string): number {
   const named = routes.findIndex((r) => r.name === subset);
@@ -121,6 +121,7 @@ export function findManagedRoute(routes: readonly HTTPRoute[], host: string, sub
     (r) =>
       r.name === undefined &&
       !isCatchAll(r) &&
+      (r.match ?? []).some((m) => m.headers !== undefined) &&
       (r.route ?? []).length > 0 &&
       (r.route ?? []).every((d) => isSubsetDestination(d.destination, host, subset, ns)),
   );
@@ -142,6 +143,13 @@ function ensureHeaderRoute(vs: EditableVirtualService, dest: Destination, traffi
   if (!jsonEqual(existing, updated)) {
     routes[index] = updated;
     log.add(vs, ns, 'update-route', `set route "${subset}" to headers ${describeHeaders(traffic)} -> ${describeDestination(dest)} 100%`);
+  }
+  // A managed route stranded after a catch-all can never match: it moves first.
+  const catchAll = firstCatchAll(routes);
+  if (catchAll >= 0 && index > catchAll) {
+    routes.splice(index, 1);
+    routes.unshift(updated);
+    log.add(vs, ns, 'update-route', `move route "${subset}" first: after the catch-all route it could never match`);
   }
 }
 
@@ -188,7 +196,8 @@ function shiftWeight(
     (best, d) => (best === undefined || effectiveWeight(d, dests.length) > effectiveWeight(best, dests.length) ? d : best),
     undefined,
   );
-  const subsetDest: HTTPRouteDestination = own ? { ...own } : { destination: dest };
+  // An existing destination keeps its other fields (headers, ...) but takes the requested host and port.
+  const subsetDest: HTTPRouteDestination = own ? { ...own, destination: { ...own.destination, ...dest } } : { destination: dest };
   let next: HTTPRouteDestination[];
   if (percent === 100) {
     next = [{ ...subsetDest, weight: 100 }];

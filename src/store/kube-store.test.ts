@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startKubeApiServer, type KubeObject } from '../../test/kube-api-server/index.js';
+import { startKubeApiServer } from '../../test/kube-api-server/index.js';
 import { ApiError, AuthError, ConflictError, NotFoundError, TransientError } from '../errors.js';
 import type { IstioObject } from '../domain/istio.js';
 import { KubernetesStore, translateError } from './kube-store.js';
@@ -11,7 +11,7 @@ import { storeContract } from './store.contract.js';
 
 storeContract('kubernetes', async (objects, workloads) => {
   const server = await startKubeApiServer();
-  server.seed(objects as unknown as KubeObject[]);
+  server.seed(objects);
   server.seed(
     workloads.map((w) => ({
       apiVersion: 'v1',
@@ -22,13 +22,13 @@ storeContract('kubernetes', async (objects, workloads) => {
   );
   const kubeconfig = server.writeKubeconfig(join(mkdtempSync(join(tmpdir(), 'istiops-kc-')), 'config'));
   const store = new KubernetesStore(await loadKubeConfig({ kubeconfig }));
-  const plural = (kind: IstioObject['kind']) => (kind === 'VirtualService' ? 'virtualservices' : 'destinationrules') as 'virtualservices' | 'destinationrules';
+  const plural = (kind: IstioObject['kind']) => (kind === 'VirtualService' ? 'virtualservices' : 'destinationrules');
   return {
     store,
     touch: (object, mutate) => {
       const current = server.getObject(plural(object.kind), object.metadata.namespace ?? 'default', object.metadata.name) as unknown as IstioObject;
       mutate(current);
-      server.seed([current as unknown as KubeObject]);
+      server.seed([current]);
       return Promise.resolve();
     },
     get: (kind, namespace, name) => Promise.resolve(server.getObject(plural(kind), namespace, name) as unknown as IstioObject | undefined),

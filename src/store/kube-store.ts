@@ -109,7 +109,8 @@ export class KubernetesStore implements RouteStore {
     const selector = formatSelector(query.labelSelector);
     const list = async <T extends IstioObject>(kind: T['kind'], labelSelector: string): Promise<T[]> => {
       const plural = PLURAL[kind];
-      const result = await this.call(`list ${plural} in namespace ${namespace}`, () =>
+      // CustomObjectsApi answers `any`; the list shape is narrowed right here.
+      const result: unknown = await this.call(`list ${plural} in namespace ${namespace}`, () =>
         custom.listNamespacedCustomObject({ group: ISTIO_GROUP, version, namespace, plural, ...(labelSelector ? { labelSelector } : {}) }),
       );
       return ((result as ListResult<T>).items ?? []).map((item) => ({ ...item, apiVersion: `${ISTIO_GROUP}/${version}`, kind }));
@@ -148,7 +149,7 @@ export class KubernetesStore implements RouteStore {
     const { custom } = await this.api();
     const namespace = object.metadata.namespace ?? 'default';
     const body = { ...object, apiVersion: `${ISTIO_GROUP}/${version}` };
-    const stored = await this.call(`update ${describeObject(object)}`, () =>
+    const stored: unknown = await this.call(`update ${describeObject(object)}`, () =>
       custom.replaceNamespacedCustomObject({
         group: ISTIO_GROUP,
         version,
@@ -186,7 +187,7 @@ function statusOf(body: unknown): StatusBody {
       return { message: body.slice(0, 200) };
     }
   }
-  return typeof body === 'object' && body !== null ? (body as StatusBody) : {};
+  return typeof body === 'object' && body !== null ? (body) : {};
 }
 
 function header(headers: unknown, name: string): string | undefined {

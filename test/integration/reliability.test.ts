@@ -16,8 +16,8 @@ afterEach(async () => {
 
 /** Every subset the VirtualService routes to exists in the DestinationRule. */
 function danglingSubsets(c: Cluster): string[] {
-  const vs = c.server.getObject<VS & { metadata: object }>('virtualservices', 'default', 'api-domain') as VS;
-  const dr = c.server.getObject<DR & { metadata: object }>('destinationrules', 'default', 'api-domain') as DR;
+  const vs = c.server.getObject('virtualservices', 'default', 'api-domain') as unknown as VS;
+  const dr = c.server.getObject('destinationrules', 'default', 'api-domain') as unknown as DR;
   const defined = new Set(dr.spec.subsets.map((s) => s.name));
   return vs.spec.http.flatMap((r) => r.route.map((d) => d.destination.subset)).filter((s): s is string => s !== undefined && !defined.has(s));
 }
@@ -32,8 +32,8 @@ describe('reliability under concurrency and faults', () => {
       ),
     );
     for (const r of results) expect(r.code, r.stderr).toBe(0);
-    const vs = c.server.getObject<VS & { metadata: object }>('virtualservices', 'default', 'api-domain') as VS;
-    const dr = c.server.getObject<DR & { metadata: object }>('destinationrules', 'default', 'api-domain') as DR;
+    const vs = c.server.getObject('virtualservices', 'default', 'api-domain') as unknown as VS;
+    const dr = c.server.getObject('destinationrules', 'default', 'api-domain') as unknown as DR;
     const expected = Array.from({ length: 10 }, (_, i) => `api-domain-b${i}-default`).sort();
     expect(vs.spec.http.map((r) => r.name).filter(Boolean).sort()).toEqual(expected);
     expect(dr.spec.subsets.map((s) => s.name).filter((n) => n !== 'api-domain-1-default').sort()).toEqual(expected);

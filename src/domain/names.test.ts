@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { dns1123LabelError, resolveHost, sameHost, serviceNameOf, subsetNameFor } from './names.js';
+
+describe('dns1123LabelError', () => {
+  it.each(['a', '3', 'api-domain', 'api-pr-10-default', 'a'.repeat(63), 'x1-2y'])('accepts the DNS-1123 label %j', (value) => {
+    expect(dns1123LabelError(value)).toBeUndefined();
+  });
+
+  it.each([
+    ['', /empty/],
+    ['a'.repeat(64), /at most 63 characters \(has 64\)/],
+    ['API', /DNS-1123/],
+    ['-api', /DNS-1123/],
+    ['api-', /DNS-1123/],
+    ['api_domain', /DNS-1123/],
+    ['api.domain', /DNS-1123/],
+    ['api domain', /DNS-1123/],
+  ])('rejects %j with a reason', (value, reason) => {
+    expect(dns1123LabelError(value)).toMatch(reason);
+  });
+});
+
+describe('serviceNameOf', () => {
+  it.each([
+    ['reviews', 'reviews'],
+    ['reviews.prod', 'reviews'],
+    ['reviews.prod.svc.cluster.local', 'reviews'],
+    ['api-domain', 'api-domain'],
+  ])('takes the first DNS label of %j', (host, service) => {
+    expect(serviceNameOf(host)).toBe(service);
+  });
+});
+
+describe('subsetNameFor', () => {
+  it('names the subset <service>-<build>-<namespace>, as the original tool did', () => {
+    expect(subsetNameFor('api-domain', '3', 'default')).toBe('api-domain-3-default');
+  });
+
+  it('uses only the first DNS label of a fully qualified host', () => {
+    expect(subsetNameFor('reviews.prod.svc.cluster.local', 'pr-10', 'prod')).toBe('reviews-pr-10-prod');
+  });
+
+  it('accepts a name of exactly 63 characters', () => {
+    const service = 'a'.repeat(63 - '-1-default'.length);
+    expect(subsetNameFor(service, '1', 'default')).toHaveLength(63);
+  });
+
+  it('throws a UsageError naming --build when the name is longer than 63 characters', () => {
+    const build = 'b'.repeat(60);
+    expect(() => subsetNameFor('api-domain', build, 'default')).toThrow(UsageError);
+    expect(() => subsetNameFor('api-domain', build, 'default')).toThrow(/--build .*at most 63 characters/);
+  });
+
+  it.each(['PR-10', 'pr_10', 'pr.10'])('throws a UsageError when the build %j makes the name invalid', (build) => {
+    expect(() => subsetNameFor('api-domain', build, 'default')).toThrow(UsageError);
+  });
+});
+
+describe('resolveHost', () => {
+  it.each([
+    ['reviews', 'default', 'reviews.default.svc.cluster.local'],
+    ['reviews', 'prod', 'reviews.prod.svc.cluster.local'],
+    ['reviews.prod', 'default', 'reviews.prod.svc.cluster.local'],
+    ['reviews.prod.svc', 'default', 'reviews.prod.svc.cluster.local'],
+    ['reviews.prod.svc.cluster.local', 'default', 'reviews.prod.svc.cluster.local'],
+    ['reviews.default.svc.cluster.local.', 'default', 'reviews.default.svc.cluster.local'],
+    ['Reviews', 'default', 'reviews.default.svc.cluster.local'],
+    ['api.example.com', 'default', 'api.example.com'],
+    ['*.example.com', 'default', '*.example.com'],
+  ])('resolves %j in namespace %j to %j', (host, ns, resolved) => {
+    expect(resolveHost(host, ns)).toBe(resolved);
+  });
+});
+
+describe('sameHost', () => {
+  it.each([
+    ['reviews', 'default', 'reviews.default.svc.cluster.local', 'default', true],
+    ['reviews', 'default', 'reviews.default', 'prod', true],
+    ['reviews', 'default', 'reviews', 'default', true],
+    ['reviews', 'default', 'reviews', 'prod', false],
+    ['reviews', 'default', 'ratings', 'default', false],
+    ['reviews.prod.svc.cluster.local', 'default', 'reviews', 'prod', true],
+  ])('%j in %j and %j in %j are the same service: %j', (a, aNs, b, bNs, same) => {
+    expect(sameHost(a, aNs, b, bNs)).toBe(same);
+  });
+});

@@ -1,0 +1,655 @@
+import { describe, expect, it } from 'vitest';
+import { NotFoundError, PlanRefusedError, UsageError } from '../errors.js';
+import { orderWrites, type Plan, type PlannedWrite } from './changes.js';
+import { clone, type DestinationRule, type HTTPRoute, type VirtualService } from './istio.js';
+import { validateSchema } from '../app/validate.js';
+import { planClear } from './plan-clear.js';
+import { planRollback } from './plan-rollback.js';
+import { planShift } from './plan-shift.js';
+import {
+  CATCH_ALL_FORMS,
+  applyPlan,
+  applyWrite,
+  catchAll,
+  deepFreeze,
+  destination,
+  destinationRule,
+  headerRoute,
+  missingSubsets,
+  prefixRoute,
+  rollbackBuild,
+  rollbackPods,
+  routeProblems,
+  routesOf,
+  shift,
+  state,
+  subset,
+  subsetNames,
+  subsetOf,
+  to,
+  virtualService,
+  workload,
+  writeOrder,
+  written,
+  type StateOptions,
+} from './testing.js';
+import type { RoutingState } from './state.js';
+import type { ClearMode, RollbackRequest, ShiftRequest } from './requests.js';
+
+const B3 = subsetOf('3');
+
+/** Plans on a deep-frozen state, so that any mutation of the input throws. */
+function plan(s: RoutingState, req: ShiftRequest, policy: 'warn' | 'fail' = 'warn'): Plan {
+  return planShift(deepFreeze(s), req, { readinessPolicy: policy });
+}
+
+function vsAfter(p: Plan, name = 'api-domain'): VirtualService {
+  return written(p, 'VirtualService', name);
+}
+
+function withWorkloads(opts: StateOptions = {}): RoutingState {
+  return state({ workloads: [workload('1', 2), workload('2', 1), workload('3', 1)], ...opts });
+}
+
+/** Plans, applies the plan, plans the same request again: the second plan must do nothing. */
+function expectIdempotent(s: RoutingState, req: ShiftRequest): void {
+  const first = planShift(s, req);
+  const again = planShift(applyPlan(s, first), req);
+  expect(again.writes).toEqual([]);
+  expect(again.changes).toEqual([]);
+}
+
+describe('planShift by weight', () => {
+  it('sends 10% to the build and 90% to the primary on the catch-all route', () => {
+    const p = plan(withWorkloads(), shift('3', { weight: 10 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 90), to('3', 10)])]);
+    expect(p.changes.map((c) => c.op)).toContain('set-destinations');
+  });
+
+  it('moves from 10% to 50% without adding a destination', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1', 90), to('3', 10)])] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const p = plan(s, shift('3', { weight: 50 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 50), to('3', 50)])]);
+  });
+
+  it('promotes at 100%: the build is the only destination and the old primary is dropped and reported', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1', 50), to('3', 50)])] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const p = plan(s, shift('3', { weight: 100 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('3', 100)])]);
+    const dropped = p.changes.filter((c) => c.op === 'remove-destination');
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]?.message).toContain(subsetOf('1'));
+  });
+
+  it('promotes straight from 0% to 100%', () => {
+    const p = plan(withWorkloads(), shift('3', { weight: 100 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('3', 100)])]);
+  });
+
+  it('drops a third destination left from an earlier canary and reports it', () => {
+    const s = withWorkloads({
+      virtualServices: [virtualService({ http: [catchAll([to('1', 80), to('2', 20)])] })],
+      destinationRules: [destinationRule({ subsets: ['1', '2'] })],
+    });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 90), to('3', 10)])]);
+    const dropped = p.changes.filter((c) => c.op === 'remove-destination');
+    expect(dropped).toHaveLength(1);
+    expect(dropped[0]?.message).toContain(subsetOf('2'));
+    expect(dropped[0]?.message).toMatch(/earlier canary/);
+  });
+
+  it.each<[string, HTTPRoute, HTTPRoute]>([
+    ['the highest weight, even when listed second', catchAll([to('2', 30), to('1', 70)]), catchAll([to('1', 90), to('3', 10)])],
+    ['the highest weight that is not the build itself', catchAll([to('3', 60), to('1', 40)]), catchAll([to('1', 30), to('3', 70)])],
+    ['the lone destination without weight', catchAll([to('1')]), catchAll([to('1', 30), to('3', 70)])],
+  ])('keeps as primary %s', (_, before, after) => {
+    const weight = after.route?.[1]?.weight ?? 0;
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [before] })], destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })] });
+    expect(routesOf(vsAfter(plan(s, shift('3', { weight }))))).toEqual([after]);
+  });
+
+  it.each([
+    ['with weight 100', catchAll([to('3', 100)])],
+    ['without weight', catchAll([to('3')])],
+  ])('refuses a share below 100% when the build is already promoted (%s)', (_, route) => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [route] })], destinationRules: [destinationRule({ subsets: ['3'] })] });
+    expect(() => plan(s, shift('3', { weight: 50 }))).toThrow(PlanRefusedError);
+  });
+
+  it('plans nothing when the build is already promoted and 100% is asked again', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('3', 100)])] })], destinationRules: [destinationRule({ subsets: ['3'] })] });
+    const p = plan(s, shift('3', { weight: 100 }));
+    expect(p.writes).toEqual([]);
+    expect(p.changes).toEqual([]);
+  });
+
+  it.each(CATCH_ALL_FORMS)('edits a catch-all route with %s in place instead of appending one', (_, match) => {
+    const route: HTTPRoute = match === undefined ? { route: [to('1')] } : { match, route: [to('1')] };
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [headerRoute('2', { 'x-cid': 'b' }), route] })], destinationRules: [destinationRule({ subsets: ['1', '2'] })] });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { weight: 10 }))));
+    expect(routes).toHaveLength(2);
+    expect(routes[1]).toEqual({ ...route, route: [to('1', 90), to('3', 10)] });
+  });
+
+  it('does not add a match to a catch-all route that has none', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1')], { match: null })] })] });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { weight: 10 }))));
+    expect(routes).toEqual([{ route: [to('1', 90), to('3', 10)] }]);
+  });
+
+  it('does not take a uri regex ".+" route with a header for the catch-all: it creates one last', () => {
+    const headerOnly: HTTPRoute = { match: [{ uri: { regex: '.+' }, headers: { 'x-region': { exact: 'eu' } } }], route: [to('1')] };
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [headerOnly] })] });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(routesOf(vsAfter(p))).toEqual([headerOnly, catchAll([to('3', 100)])]);
+  });
+
+  it('creates a catch-all route last with 100% to the build when there is none, and warns', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [prefixRoute('/static', [to('1')])] })] });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(routesOf(vsAfter(p))).toEqual([prefixRoute('/static', [to('1')]), { match: [{ uri: { regex: '.+' } }], route: [to('3', 100)] }]);
+    expect(p.changes.some((c) => c.op === 'add-route')).toBe(true);
+    expect(p.warnings.join('\n')).toMatch(/no catch-all route/);
+  });
+
+  it('edits the catch-all route pointing at the destination host, not a catch-all of another service', () => {
+    const other = catchAll([to('1', undefined, { host: 'other', subset: 'other-v1' })], { match: [{ uri: { prefix: '/' } }] });
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [prefixRoute('/api', [to('1')]), other, catchAll([to('1')])] })] });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { weight: 10 }))));
+    expect(routes[1]).toEqual(other);
+    expect(routes[2]).toEqual(catchAll([to('1', 90), to('3', 10)]));
+  });
+
+  it('removes the header routes of the same build, named or left unnamed by the original tool', () => {
+    const s = withWorkloads({
+      virtualServices: [
+        virtualService({
+          http: [headerRoute('3', { 'x-cid': 'a' }), headerRoute('3', { 'x-id': '1' }, { name: null }), headerRoute('2', { 'x-cid': 'b' }), catchAll([to('1')])],
+        }),
+      ],
+      destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })],
+    });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(routesOf(vsAfter(p))).toEqual([headerRoute('2', { 'x-cid': 'b' }), catchAll([to('1', 90), to('3', 10)])]);
+    expect(p.changes.filter((c) => c.op === 'remove-route')).toHaveLength(2);
+  });
+
+  it('removes the mirror of the same build and keeps the mirror of another build', () => {
+    const mirrored = (build: string): HTTPRoute => catchAll([to('1')], { mirror: destination(subsetOf(build)), mirrorPercentage: { value: 20 } });
+    const s = withWorkloads({
+      virtualServices: [virtualService({ http: [mirrored('3')] }), virtualService({ name: 'api-internal', hosts: ['api-domain'], http: [mirrored('2')] })],
+      destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })],
+    });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 90), to('3', 10)])]);
+    expect(routesOf(vsAfter(p, 'api-internal'))).toEqual([{ ...mirrored('2'), route: [to('1', 90), to('3', 10)] }]);
+    expect(p.changes.filter((c) => c.op === 'remove-mirror')).toHaveLength(1);
+  });
+
+  it('is idempotent: the same weight on its own result plans nothing', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [headerRoute('3', { 'x-cid': 'a' }), catchAll([to('1')])] })] });
+    for (const weight of [10, 50, 100]) expectIdempotent(s, shift('3', { weight }));
+  });
+
+  it('writes the destination host exactly as given, even when the catch-all names it differently', () => {
+    const fqdn = 'api-domain.default.svc.cluster.local';
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1', undefined, { host: fqdn })])] })] });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { weight: 10 }))));
+    expect(routes).toEqual([catchAll([to('1', 90, { host: fqdn }), to('3', 10)])]);
+  });
+});
+
+describe('planShift by headers', () => {
+  it('adds a managed route named <service>-<build>-<namespace> first, sending matching requests 100% to the subset', () => {
+    const p = plan(withWorkloads(), shift('3', { headers: { 'x-cid': 'seu_madruga' } }));
+    expect(routesOf(vsAfter(p))).toEqual([
+      { name: B3, match: [{ headers: { 'x-cid': { exact: 'seu_madruga' } } }], route: [{ destination: { host: 'api-domain', port: { number: 5000 }, subset: B3 }, weight: 100 }] },
+      catchAll([to('1')]),
+    ]);
+    expect(p.changes.map((c) => c.op)).toEqual(['add-subset', 'add-route']);
+  });
+
+  it('places the route before the header routes of other builds', () => {
+    const s = withWorkloads({
+      virtualServices: [virtualService({ http: [headerRoute('2', { 'x-cid': 'b' }), prefixRoute('/api', [to('1')]), catchAll([to('1')])] })],
+      destinationRules: [destinationRule({ subsets: ['1', '2'] })],
+    });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { headers: { 'x-cid': 'a' } }))));
+    expect(routes.map((r) => r.name ?? null)).toEqual([B3, subsetOf('2'), null, null]);
+  });
+
+  it('matches all headers in one match entry (AND)', () => {
+    const p = plan(withWorkloads(), shift('3', { headers: { 'x-cid': 'seu_madruga', 'x-account-id': '3' } }));
+    expect(routesOf(vsAfter(p))[0]?.match).toEqual([{ headers: { 'x-account-id': { exact: '3' }, 'x-cid': { exact: 'seu_madruga' } } }]);
+  });
+
+  it('writes regex matches with -r', () => {
+    const p = plan(withWorkloads(), shift('3', { headers: { 'x-id': '1|2|3|4' }, regex: true }));
+    expect(routesOf(vsAfter(p))[0]?.match).toEqual([{ headers: { 'x-id': { regex: '1|2|3|4' } } }]);
+  });
+
+  it.each([
+    ['exact', false],
+    ['regex', true],
+  ])('is idempotent (%s): the same request on its own result plans no writes and no changes', (_, regex) => {
+    expectIdempotent(withWorkloads(), shift('3', { headers: { 'x-cid': 'a', 'x-account-id': '3' }, regex }));
+  });
+
+  it('replaces the match of the build\'s route in place when other headers are given', () => {
+    const s = withWorkloads({
+      virtualServices: [virtualService({ http: [headerRoute('2', { 'x-cid': 'b' }), headerRoute('3', { 'x-cid': 'a' }), catchAll([to('1')])] })],
+      destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })],
+    });
+    const p = plan(s, shift('3', { headers: { 'x-user': 'qa' }, regex: true }));
+    expect(routesOf(vsAfter(p))).toEqual([headerRoute('2', { 'x-cid': 'b' }), headerRoute('3', { 'x-user': 'qa' }, { regex: true }), catchAll([to('1')])]);
+    expect(p.changes.map((c) => c.op)).toEqual(['update-route']);
+  });
+
+  it('keeps the other fields of the build\'s route when replacing its match', () => {
+    const own = { ...headerRoute('3', { 'x-cid': 'a' }), timeout: '5s', retries: { attempts: 3 } };
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [own, catchAll([to('1')])] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { headers: { 'x-cid': 'b' } }))));
+    expect(routes[0]).toEqual({ ...own, match: [{ headers: { 'x-cid': { exact: 'b' } } }] });
+  });
+
+  it.each<[string, HTTPRoute]>([
+    ['headers only', headerRoute('3', { 'x-cid': 'a' }, { name: null, weight: null })],
+    ['headers and uri regex ".+"', { match: [{ uri: { regex: '.+' }, headers: { 'x-cid': { exact: 'a' } } }], route: [to('3')] }],
+  ])('recognises an unnamed route of the original tool to the subset (%s) and names it instead of adding another', (_, legacy) => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [legacy, catchAll([to('1')])] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const p = plan(s, shift('3', { headers: { 'x-cid': 'a' } }));
+    expect(routesOf(vsAfter(p))).toEqual([headerRoute('3', { 'x-cid': 'a' }), catchAll([to('1')])]);
+  });
+
+  it('does not take the catch-all route of a promoted build for its header route', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('3')])] })], destinationRules: [destinationRule({ subsets: ['3'] })] });
+    const routes = routesOf(vsAfter(plan(s, shift('3', { headers: { 'x-cid': 'a' } }))));
+    expect(routes).toEqual([headerRoute('3', { 'x-cid': 'a' }), catchAll([to('3')])]);
+  });
+
+  it('only warns when the build has no ready pods, even under the fail policy', () => {
+    const p = plan(state(), shift('3', { headers: { 'x-cid': 'a' } }), 'fail');
+    expect(p.writes).toHaveLength(2);
+    expect(p.warnings.join('\n')).toMatch(/no ready pods/);
+  });
+});
+
+describe('planShift across builds and steps', () => {
+  it('keeps the routes of two builds shifted one after the other', () => {
+    let s = withWorkloads();
+    s = applyPlan(s, planShift(s, shift('2', { headers: { 'x-cid': 'b' } })));
+    s = applyPlan(s, planShift(s, shift('3', { weight: 10 })));
+    s = applyPlan(s, planShift(s, shift('3', { headers: { 'x-cid': 'c' } })));
+    expect(routesOf(s.virtualServices[0] as VirtualService)).toEqual([headerRoute('3', { 'x-cid': 'c' }), headerRoute('2', { 'x-cid': 'b' }), catchAll([to('1', 90), to('3', 10)])]);
+    expect(subsetNames(s.destinationRules[0] as DestinationRule)).toEqual([subsetOf('1'), subsetOf('2'), B3]);
+  });
+
+  it('records each change with the object it concerns', () => {
+    const p = plan(withWorkloads(), shift('3', { weight: 10 }));
+    expect(p.changes[0]).toEqual({ kind: 'DestinationRule', namespace: 'default', name: 'api-domain', op: 'add-subset', message: expect.stringContaining(B3) });
+    expect(p.changes.at(-1)).toEqual({ kind: 'VirtualService', namespace: 'default', name: 'api-domain', op: 'set-destinations', message: expect.stringMatching(/90%.*10%/) });
+  });
+
+  it('moves a managed route stranded after the catch-all (where it can never match) before it', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1')]), headerRoute('3', { 'x-cid': 'a' })] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const p = plan(s, shift('3', { headers: { 'x-cid': 'a' } }));
+    expect(routesOf(applyPlan(s, p).virtualServices[0] as VirtualService)).toEqual([headerRoute('3', { 'x-cid': 'a' }), catchAll([to('1')])]);
+  });
+
+  it('routes the weight to the port given in --destination when the build is already in the catch-all on another port', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1', 90), to('3', 10, { port: 5001 })])] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const p = plan(s, shift('3', { weight: 50 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 50), to('3', 50)])]);
+  });
+});
+
+describe('planShift readiness (rule 5)', () => {
+  it('refuses a weight shift towards a build without ready pods under the fail policy', () => {
+    expect(() => plan(state(), shift('3', { weight: 10 }), 'fail')).toThrow(PlanRefusedError);
+  });
+
+  it('warns about a weight shift towards a build without ready pods under the warn policy', () => {
+    const p = plan(state(), shift('3', { weight: 10 }), 'warn');
+    expect(p.writes).toHaveLength(2);
+    expect(p.warnings.join('\n')).toMatch(/no ready pods/);
+  });
+
+  it('does not warn when readiness is unknown (manifests without the workload)', () => {
+    const p = plan(state({ readiness: 'manifests', workloads: [] }), shift('3', { weight: 10 }), 'fail');
+    expect(p.writes).toHaveLength(2);
+    expect(p.warnings).toEqual([]);
+  });
+});
+
+describe('planShift DestinationRules', () => {
+  it('adds the subset with the pod selector as labels', () => {
+    const p = plan(withWorkloads(), shift('3', { weight: 10 }));
+    const dr = written(p, 'DestinationRule', 'api-domain');
+    expect(dr.spec.subsets).toEqual([subset('1'), { name: B3, labels: { app: 'api-domain', build: '3' } }]);
+    expect(p.writes.find((w) => w.after.kind === 'DestinationRule')?.addsSubsets).toBe(true);
+  });
+
+  it('adds the subset to every selected DestinationRule of the host, however the host is written', () => {
+    const s = withWorkloads({
+      destinationRules: [
+        destinationRule(),
+        destinationRule({ name: 'api-domain-fqdn', host: 'api-domain.default.svc.cluster.local' }),
+        destinationRule({ name: 'other', host: 'other', subsets: [] }),
+      ],
+    });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(subsetNames(written(p, 'DestinationRule', 'api-domain'))).toContain(B3);
+    expect(subsetNames(written(p, 'DestinationRule', 'api-domain-fqdn'))).toContain(B3);
+    expect(writeOrder(p)).not.toContain('DestinationRule/other');
+  });
+
+  it('matches a DestinationRule host "reviews" in namespace default with the destination reviews.default.svc.cluster.local', () => {
+    const s = withWorkloads({
+      virtualServices: [virtualService({ http: [catchAll([to('1', undefined, { host: 'reviews', subset: 'reviews-1-default' })])] })],
+      destinationRules: [destinationRule({ name: 'reviews', host: 'reviews', subsets: [] })],
+    });
+    const p = plan(s, shift('3', { weight: 10, host: 'reviews.default.svc.cluster.local' }));
+    expect(subsetNames(written(p, 'DestinationRule', 'reviews'))).toEqual(['reviews-3-default']);
+    expect(routesOf(vsAfter(p))[0]?.route?.[1]?.destination).toEqual({ host: 'reviews.default.svc.cluster.local', port: { number: 5000 }, subset: 'reviews-3-default' });
+  });
+
+  it('relabels an existing subset whose labels differ, keeping its other fields', () => {
+    const stale = subset('3', { app: 'api-domain', build: 'old' }, { trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } });
+    const s = withWorkloads({ destinationRules: [destinationRule({ subsets: ['1', stale] })] });
+    const p = plan(s, shift('3', { headers: { 'x-cid': 'a' } }));
+    expect(written(p, 'DestinationRule', 'api-domain').spec.subsets).toEqual([subset('1'), { ...stale, labels: { app: 'api-domain', build: '3' } }]);
+    expect(p.changes.map((c) => c.op)).toContain('update-subset');
+  });
+
+  it('does not write a DestinationRule whose subset is already right', () => {
+    const s = withWorkloads({ destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(writeOrder(p)).toEqual(['VirtualService/api-domain']);
+  });
+
+  it('fails with NotFoundError naming the hosts found when no selected DestinationRule has the host', () => {
+    const s = withWorkloads({ destinationRules: [destinationRule({ name: 'ratings', host: 'ratings' }), destinationRule({ name: 'reviews', host: 'reviews.default.svc.cluster.local' })] });
+    expect(() => plan(s, shift('3', { weight: 10 }))).toThrow(NotFoundError);
+    expect(() => plan(s, shift('3', { weight: 10 }))).toThrow(/found hosts: ratings, reviews\.default\.svc\.cluster\.local/);
+  });
+
+  it('fails with NotFoundError when no DestinationRule was selected at all', () => {
+    expect(() => plan(withWorkloads({ destinationRules: [] }), shift('3', { weight: 10 }))).toThrow(NotFoundError);
+  });
+
+  it('does not treat a DestinationRule of the same short name in another namespace as the host', () => {
+    const s = withWorkloads({ destinationRules: [destinationRule({ namespace: 'prod' })] });
+    expect(() => plan(s, shift('3', { weight: 10 }))).toThrow(NotFoundError);
+  });
+});
+
+describe('planShift VirtualServices', () => {
+  it('fails with NotFoundError when no selected VirtualService routes to the host', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [catchAll([to('1', undefined, { host: 'other', subset: 'o' })])] })] });
+    expect(() => plan(s, shift('3', { weight: 10 }))).toThrow(NotFoundError);
+    expect(() => plan(withWorkloads({ virtualServices: [] }), shift('3', { weight: 10 }))).toThrow(NotFoundError);
+  });
+
+  it('edits every VirtualService routing to the host and skips the others with a warning', () => {
+    const elsewhere = virtualService({ name: 'ratings', hosts: ['ratings'], http: [catchAll([to('1', undefined, { host: 'ratings', subset: 'ratings-1-default' })])] });
+    const s = withWorkloads({ virtualServices: [virtualService(), elsewhere, virtualService({ name: 'api-mesh', hosts: ['api-domain'] })] });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(writeOrder(p)).toEqual(['DestinationRule/api-domain', 'VirtualService/api-domain', 'VirtualService/api-mesh']);
+    expect(p.warnings).toEqual([expect.stringMatching(/skipped VirtualService default\/ratings/)]);
+  });
+
+  it('treats objects without a namespace (manifests) as in the command\'s namespace', () => {
+    const s = state({
+      namespace: 'team-a',
+      virtualServices: [virtualService({ namespace: null, http: [catchAll([to('1', undefined, { subset: 'api-domain-1-team-a' })])] })],
+      destinationRules: [destinationRule({ namespace: null, host: 'api-domain.team-a.svc.cluster.local', subsets: [] })],
+      workloads: [workload('3', 1, 'team-a')],
+    });
+    const p = plan(s, shift('3', { weight: 10 }));
+    expect(subsetNames(written(p, 'DestinationRule', 'api-domain'))).toEqual(['api-domain-3-team-a']);
+    expect(routesOf(vsAfter(p))[0]?.route?.[1]?.destination.subset).toBe('api-domain-3-team-a');
+    expect(new Set(p.changes.map((c) => c.namespace))).toEqual(new Set(['team-a']));
+    expect(p.warnings).toEqual([]);
+  });
+
+  it('fails with a UsageError before planning when the subset name is too long', () => {
+    expect(() => plan(withWorkloads(), shift('b'.repeat(60), { weight: 10 }))).toThrow(UsageError);
+  });
+});
+
+describe('planShift write order (make before break)', () => {
+  it.each([
+    ['a header shift', shift('3', { headers: { 'x-cid': 'a' } })],
+    ['a weight shift', shift('3', { weight: 10 })],
+    ['a promotion', shift('3', { weight: 100 })],
+  ])('writes the DestinationRule adding the subset before the VirtualService in %s', (_, req) => {
+    const s = withWorkloads({ virtualServices: [virtualService(), virtualService({ name: 'api-mesh', hosts: ['api-domain'] })] });
+    expect(writeOrder(plan(s, req))).toEqual(['DestinationRule/api-domain', 'VirtualService/api-domain', 'VirtualService/api-mesh']);
+  });
+
+  it('orderWrites puts subset-adding DestinationRules first, VirtualServices next, subset-removing DestinationRules last', () => {
+    const vs = virtualService();
+    const dr = destinationRule();
+    const writes: PlannedWrite[] = [
+      { before: dr, after: { ...dr, metadata: { ...dr.metadata, name: 'removes' } }, addsSubsets: false },
+      { before: vs, after: vs, addsSubsets: false },
+      { before: dr, after: { ...dr, metadata: { ...dr.metadata, name: 'adds' } }, addsSubsets: true },
+    ];
+    expect(orderWrites(writes).map((w) => w.after.metadata.name)).toEqual(['adds', 'api-domain', 'removes']);
+    expect(writes.map((w) => w.after.metadata.name)).toEqual(['removes', 'api-domain', 'adds']);
+  });
+});
+
+describe('planShift owns only what it touches (rule 7)', () => {
+  const richVs = (): VirtualService =>
+    virtualService({
+      annotations: { 'team.example/owner': 'payments', 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      gateways: ['istio-system/public', 'mesh'],
+      resourceVersion: '4711',
+      spec: {
+        exportTo: ['.'],
+        tcp: [{ match: [{ port: 9000 }], route: [{ destination: { host: 'api-domain', port: { number: 9000 } } }] }],
+        tls: [{ match: [{ sniHosts: ['api.domain.io'] }], route: [{ destination: { host: 'api-domain', port: { number: 443 } } }] }],
+      },
+      http: [
+        prefixRoute('/static', [to('1', undefined, { host: 'static', subset: 'static-1-default' })], { name: 'static', headers: { response: { set: { 'cache-control': 'max-age=60' } } } }),
+        headerRoute('2', { 'x-cid': 'b' }),
+        catchAll([to('1')], {
+          name: 'primary',
+          retries: { attempts: 3, perTryTimeout: '2s', retryOn: 'gateway-error,connect-failure' },
+          timeout: '10s',
+          corsPolicy: { allowOrigins: [{ exact: 'https://example.com' }], allowMethods: ['GET'] },
+          headers: { request: { add: { 'x-served-by': 'istio' } } },
+        }),
+      ],
+    });
+  const richDr = () =>
+    destinationRule({
+      resourceVersion: '815',
+      spec: { trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 10 } }, tls: { mode: 'ISTIO_MUTUAL' } }, exportTo: ['.'] },
+      subsets: [subset('1', undefined, { trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } }), subset('2'), { name: 'unrelated', labels: { version: 'v0' } }],
+    });
+
+  it('a weight shift changes only the catch-all destinations and appends the subset', () => {
+    const vs = richVs();
+    const dr = richDr();
+    const p = plan(withWorkloads({ virtualServices: [vs], destinationRules: [dr] }), shift('3', { weight: 10 }));
+    const afterVs = vsAfter(p);
+    const expectedVs = clone(vs);
+    (expectedVs.spec.http?.[2] as HTTPRoute).route = [to('1', 90), to('3', 10)];
+    expect(afterVs).toEqual(expectedVs);
+    const afterDr = written(p, 'DestinationRule', 'api-domain');
+    const expectedDr = clone(dr);
+    expectedDr.spec.subsets = [...(dr.spec.subsets ?? []), subset('3')];
+    expect(afterDr).toEqual(expectedDr);
+  });
+
+  it('a header shift only inserts the managed route first', () => {
+    const vs = richVs();
+    const p = plan(withWorkloads({ virtualServices: [vs], destinationRules: [richDr()] }), shift('3', { headers: { 'x-cid': 'a' } }));
+    const expectedVs = clone(vs);
+    expectedVs.spec.http?.unshift(headerRoute('3', { 'x-cid': 'a' }));
+    expect(vsAfter(p)).toEqual(expectedVs);
+  });
+
+  it('a promotion keeps the catch-all route\'s other fields', () => {
+    const vs = richVs();
+    const p = plan(withWorkloads({ virtualServices: [vs], destinationRules: [richDr()] }), shift('3', { weight: 100 }));
+    const expectedVs = clone(vs);
+    (expectedVs.spec.http?.[2] as HTTPRoute).route = [to('3', 100)];
+    expect(vsAfter(p)).toEqual(expectedVs);
+  });
+
+  it('keeps the before object of each write identical to the input', () => {
+    const vs = richVs();
+    const p = plan(withWorkloads({ virtualServices: [vs], destinationRules: [richDr()] }), shift('3', { weight: 10 }));
+    expect(p.writes.find((w) => w.after.kind === 'VirtualService')?.before).toEqual(richVs());
+  });
+});
+
+describe('planShift purity', () => {
+  it.each([
+    ['a header shift', shift('3', { headers: { 'x-cid': 'a' } })],
+    ['a weight shift', shift('3', { weight: 10 })],
+    ['a promotion', shift('3', { weight: 100 })],
+  ])('never mutates its input in %s', (_, req) => {
+    const s = withWorkloads({
+      virtualServices: [
+        virtualService({
+          http: [headerRoute('3', { 'x-cid': 'z' }, { name: null }), headerRoute('2', { 'x-cid': 'b' }), catchAll([to('1', 80), to('2', 10), to('3', 10)], { mirror: destination(B3) })],
+        }),
+      ],
+      destinationRules: [destinationRule({ subsets: ['1', '2', subset('3', { stale: 'x' })] })],
+    });
+    const copy = clone(s);
+    expect(() => planShift(deepFreeze(s), req)).not.toThrow();
+    expect(s).toEqual(copy);
+  });
+
+  it('keeps every subset the written VirtualServices use in the written DestinationRules', () => {
+    for (const req of [shift('3', { headers: { 'x-cid': 'a' } }), shift('3', { weight: 10 }), shift('3', { weight: 100 })]) {
+      expect(missingSubsets(applyPlan(withWorkloads(), plan(withWorkloads(), req)))).toEqual([]);
+    }
+  });
+});
+
+describe('every planner keeps VirtualServices pointing at existing subsets (property)', () => {
+  /** A small seeded PRNG (mulberry32), so that a failing sequence can be replayed from its seed. */
+  function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  type Step =
+    | { text: string; kind: 'shift'; req: ShiftRequest }
+    | { text: string; kind: 'rollback'; req: RollbackRequest }
+    | { text: string; kind: 'clear'; mode: ClearMode };
+
+  function pick<T>(next: () => number, items: readonly T[]): T {
+    return items[Math.floor(next() * items.length)] as T;
+  }
+
+  function randomStep(next: () => number): Step {
+    const build = pick(next, ['2', '3', '4']);
+    const roll = next();
+    if (roll < 0.3) {
+      const headers = pick(next, [{ 'x-cid': 'a' }, { 'x-cid': 'b' }, { 'x-cid': 'a', 'x-account-id': '3' }]);
+      const regex = next() < 0.3;
+      return { text: `shift -b ${build} -H ${JSON.stringify(headers)}${regex ? ' -r' : ''}`, kind: 'shift', req: shift(build, { headers, regex }) };
+    }
+    if (roll < 0.65) {
+      const weight = pick(next, [10, 25, 50, 100]);
+      return { text: `shift -b ${build} -w ${weight}`, kind: 'shift', req: shift(build, { weight }) };
+    }
+    if (roll < 0.85) {
+      return next() < 0.5
+        ? { text: `rollback -p build=${build}`, kind: 'rollback', req: rollbackPods(build) }
+        : { text: `rollback -b ${build}`, kind: 'rollback', req: rollbackBuild(build) };
+    }
+    const mode = pick(next, ['soft', 'hard'] as const);
+    return { text: `clear -m ${mode}`, kind: 'clear', mode };
+  }
+
+  function planStep(s: RoutingState, step: Step): Plan {
+    const frozen = deepFreeze(s);
+    if (step.kind === 'shift') return planShift(frozen, step.req);
+    if (step.kind === 'rollback') return planRollback(frozen, step.req);
+    return planClear(frozen, { mode: step.mode });
+  }
+
+  function world(): RoutingState {
+    return state({
+      virtualServices: [
+        virtualService({
+          gateways: ['api-gateway'],
+          http: [prefixRoute('/static', [{ destination: { host: 'static', port: { number: 80 } } }]), catchAll([to('1')], { retries: { attempts: 2 } })],
+        }),
+        virtualService({ name: 'api-mesh', hosts: ['api-domain'], http: [catchAll([to('1')], { match: null })] }),
+        virtualService({ name: 'unrelated', hosts: ['ratings'], http: [catchAll([{ destination: { host: 'ratings' } }])] }),
+      ],
+      otherVirtualServices: [virtualService({ name: 'legacy', labels: { app: 'legacy' }, http: [headerRoute('2', { 'x-legacy': '1' }), catchAll([to('1')])] })],
+      destinationRules: [destinationRule({ subsets: ['1', '2'], spec: { trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } } }), destinationRule({ name: 'static', host: 'static', subsets: [] })],
+      workloads: [workload('1', 2), workload('2', 1), workload('3', 1), workload('4', 0)],
+    });
+  }
+
+  /** A namespace the original tool left: an unnamed header route, a three-way catch-all with a mirror, FQDN hosts, readiness from manifests. */
+  function legacyWorld(): RoutingState {
+    const fqdn = 'api-domain.default.svc.cluster.local';
+    return state({
+      virtualServices: [
+        virtualService({
+          http: [
+            headerRoute('2', { 'x-cid': 'old' }, { name: null, weight: null }),
+            catchAll([to('1', 80, { host: fqdn }), to('2', 10), to('3', 10)], { mirror: destination(subsetOf('4')), mirrorPercentage: { value: 100 }, timeout: '3s' }),
+          ],
+        }),
+      ],
+      destinationRules: [destinationRule({ host: fqdn, subsets: ['1', '2', '3', '4'] })],
+      readiness: 'manifests',
+      workloads: [workload('1', 2), workload('2', 0)],
+    });
+  }
+
+  it.each([
+    ['a fresh namespace', world],
+    ['a namespace the original tool left', legacyWorld],
+  ])('holds in %s after every write of every plan, with weights summing to 100, no route after the catch-all, schema-valid objects and idempotent plans', async (_, start) => {
+    let plans = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const next = random(seed);
+      let s = start();
+      expect(missingSubsets(s)).toEqual([]);
+      const history: string[] = [];
+      for (let i = 0; i < 15; i++) {
+        const step = randomStep(next);
+        history.push(step.text);
+        const where = `seed ${seed}: ${history.join(' | ')}`;
+        let p: Plan;
+        try {
+          p = planStep(s, step);
+        } catch (e) {
+          if (e instanceof PlanRefusedError) continue;
+          throw new Error(`${where}: ${String(e)}`, { cause: e });
+        }
+        plans++;
+        for (const w of p.writes) {
+          s = applyWrite(s, w.after);
+          expect(missingSubsets(s), `${where}: after writing ${w.after.kind} ${w.after.metadata.name}`).toEqual([]);
+          expect(routeProblems(s), `${where}: after writing ${w.after.kind} ${w.after.metadata.name}`).toEqual([]);
+          await expect(validateSchema(w.after), where).resolves.toBeUndefined();
+        }
+        const again = planStep(s, step);
+        expect(again.writes.map((w) => `${w.after.kind}/${w.after.metadata.name}`), `${where}: planned again`).toEqual([]);
+      }
+    }
+    expect(plans).toBeGreaterThan(250);
+  });
+});

@@ -1,0 +1,334 @@
+/**
+ * Fixture builders for the planner tests: small functions that build VirtualServices,
+ * DestinationRules, workloads and routing states with sensible defaults, so that each test states only
+ * what matters to it. The default world is one service `api-domain:5000` in namespace `default`,
+ * whose stable build `1` (subset `api-domain-1-default`, pods `app=api-domain,build=1`) takes all
+ * traffic through a catch-all route.
+ *
+ * Test support only: nothing in the product imports this module.
+ */
+import type { Plan } from './changes.js';
+import type {
+  Destination,
+  DestinationRule,
+  HTTPMatchRequest,
+  HTTPRoute,
+  HTTPRouteDestination,
+  IstioObject,
+  Subset,
+  VirtualService,
+} from './istio.js';
+import { clone } from './istio.js';
+import { sameHost } from './names.js';
+import type { ShiftRequest, RollbackRequest } from './requests.js';
+import { isCatchAll, subsetUses } from './routes.js';
+import type { ReadinessSource, RoutingState, Workload } from './state.js';
+
+export const NS = 'default';
+export const HOST = 'api-domain';
+export const PORT = 5000;
+export const API_VERSION = 'networking.istio.io/v1';
+
+/** The subset name of a build of `api-domain` in `default`: `api-domain-<build>-default`. */
+export function subsetOf(build: string, host = HOST, namespace = NS): string {
+  return `${host.split('.')[0] ?? host}-${build}-${namespace}`;
+}
+
+/** The pod labels of a build of `api-domain`: `app=api-domain,build=<build>`. */
+export function podsOf(build: string): Record<string, string> {
+  return { app: 'api-domain', build };
+}
+
+/** A destination of `api-domain:5000`, optionally a subset (`subset: null` for the whole service). */
+export function destination(subset: string | null, opts: { host?: string; port?: number | null } = {}): Destination {
+  const d: Destination = { host: opts.host ?? HOST };
+  if (opts.port !== null) d.port = { number: opts.port ?? PORT };
+  if (subset !== null) d.subset = subset;
+  return d;
+}
+
+/** A route destination to the subset of `build` (or to `subset: <name>` when given a full subset name), with an optional weight. */
+export function to(build: string, weight?: number, opts: { host?: string; port?: number | null; subset?: string } = {}): HTTPRouteDestination {
+  const hostOpts: { host?: string; port?: number | null } = {};
+  if (opts.host !== undefined) hostOpts.host = opts.host;
+  if (opts.port !== undefined) hostOpts.port = opts.port;
+  const d: HTTPRouteDestination = { destination: destination(opts.subset ?? subsetOf(build, opts.host ?? HOST), hostOpts) };
+  if (weight !== undefined) d.weight = weight;
+  return d;
+}
+
+/** The catch-all match the original tool wrote. */
+export const CATCH_ALL_MATCH: HTTPMatchRequest[] = [{ uri: { regex: '.+' } }];
+
+/** Every form of catch-all route found in the wild (design: "catch-all route"). */
+export const CATCH_ALL_FORMS: [string, HTTPMatchRequest[] | undefined][] = [
+  ['no match at all', undefined],
+  ['an empty match', []],
+  ['uri regex ".+" (the original tool)', [{ uri: { regex: '.+' } }]],
+  ['uri regex ".*"', [{ uri: { regex: '.*' } }]],
+  ['uri prefix "/"', [{ uri: { prefix: '/' } }]],
+  ['several catch-all entries', [{ uri: { regex: '.+' } }, { uri: { prefix: '/' } }, { uri: { regex: '.*' } }]],
+  ['a named uri regex ".+" entry', [{ name: 'all', uri: { regex: '.+' } }]],
+];
+
+/** A catch-all route (`match: [{uri: {regex: ".+"}}]` unless `match` is given; `match: null` for none). */
+export function catchAll(route: HTTPRouteDestination[], extra: Omit<Partial<HTTPRoute>, 'match'> & { match?: HTTPMatchRequest[] | null } = {}): HTTPRoute {
+  const { match, ...rest } = extra;
+  const r: HTTPRoute = { ...rest };
+  if (match !== null) r.match = clone(match ?? CATCH_ALL_MATCH);
+  r.route = route;
+  return r;
+}
+
+/** A header route as istiops writes it: named after the subset, exact (or regex) header match, 100% to the subset. */
+export function headerRoute(
+  build: string,
+  headers: Record<string, string>,
+  opts: { regex?: boolean; name?: string | null; host?: string; weight?: number | null } = {},
+): HTTPRoute {
+  const subset = subsetOf(build, opts.host ?? HOST);
+  const match: HTTPMatchRequest[] = [
+    {
+      headers: Object.fromEntries(
+        Object.keys(headers)
+          .sort()
+          .map((k) => [k, opts.regex ? { regex: headers[k] as string } : { exact: headers[k] as string }]),
+      ),
+    },
+  ];
+  const dest = to(build, opts.weight === null ? undefined : (opts.weight ?? 100), opts.host !== undefined ? { host: opts.host } : {});
+  const r: HTTPRoute = {};
+  if (opts.name !== null) r.name = opts.name ?? subset;
+  r.match = match;
+  r.route = [dest];
+  return r;
+}
+
+/** A route matching a `uri.prefix`. */
+export function prefixRoute(prefix: string, route: HTTPRouteDestination[], extra: Partial<HTTPRoute> = {}): HTTPRoute {
+  return { ...extra, match: [{ uri: { prefix } }], route };
+}
+
+export interface VirtualServiceOptions {
+  name?: string;
+  namespace?: string | null;
+  hosts?: string[];
+  gateways?: string[];
+  /** Defaults to one catch-all route sending 100% (no weight) to build 1. */
+  http?: HTTPRoute[] | null;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  /** Other spec fields (tcp, tls, exportTo, ...). */
+  spec?: Record<string, unknown>;
+}
+
+/** A VirtualService (`api-domain` in `default`, labelled `app=api-domain`, routing everything to build 1). */
+export function virtualService(opts: VirtualServiceOptions = {}): VirtualService {
+  const metadata: VirtualService['metadata'] = { name: opts.name ?? 'api-domain' };
+  if (opts.namespace !== null) metadata.namespace = opts.namespace ?? NS;
+  metadata.labels = opts.labels ?? { app: 'api-domain' };
+  if (opts.annotations !== undefined) metadata.annotations = opts.annotations;
+  metadata.resourceVersion = opts.resourceVersion ?? '100';
+  const spec: VirtualService['spec'] = { hosts: opts.hosts ?? ['api.domain.io'] };
+  if (opts.gateways !== undefined) spec.gateways = opts.gateways;
+  if (opts.http !== null) spec.http = opts.http ?? [catchAll([to('1')])];
+  Object.assign(spec, opts.spec ?? {});
+  return { apiVersion: API_VERSION, kind: 'VirtualService', metadata, spec };
+}
+
+export interface DestinationRuleOptions {
+  name?: string;
+  namespace?: string | null;
+  host?: string;
+  /** Subsets; a string is a build of `api-domain` with its default pod labels. Defaults to build 1. */
+  subsets?: (string | Subset)[] | null;
+  labels?: Record<string, string>;
+  resourceVersion?: string;
+  /** Other spec fields (trafficPolicy, exportTo, ...). */
+  spec?: Record<string, unknown>;
+}
+
+/** A subset of `api-domain` for a build, labelled with the build's pod labels unless told otherwise. */
+export function subset(build: string, labels: Record<string, string> = podsOf(build), extra: Record<string, unknown> = {}): Subset {
+  return { ...extra, name: subsetOf(build), labels };
+}
+
+/** A DestinationRule (`api-domain` in `default`, host `api-domain`, one subset for build 1). */
+export function destinationRule(opts: DestinationRuleOptions = {}): DestinationRule {
+  const metadata: DestinationRule['metadata'] = { name: opts.name ?? 'api-domain' };
+  if (opts.namespace !== null) metadata.namespace = opts.namespace ?? NS;
+  metadata.labels = opts.labels ?? { app: 'api-domain' };
+  metadata.resourceVersion = opts.resourceVersion ?? '200';
+  const spec: DestinationRule['spec'] = { host: opts.host ?? HOST };
+  if (opts.subsets !== null) spec.subsets = (opts.subsets ?? ['1']).map((s) => (typeof s === 'string' ? subset(s) : s));
+  Object.assign(spec, opts.spec ?? {});
+  return { apiVersion: API_VERSION, kind: 'DestinationRule', metadata, spec };
+}
+
+/** A workload whose pods carry `labels` (a build name stands for that build's pod labels), with `readyPods` ready pods. */
+export function workload(labels: Record<string, string> | string, readyPods = 1, namespace = NS): Workload {
+  const podLabels = typeof labels === 'string' ? podsOf(labels) : labels;
+  return { ref: `Deployment ${namespace}/${Object.values(podLabels).join('-')}`, namespace, podLabels, readyPods };
+}
+
+export interface StateOptions {
+  namespace?: string;
+  virtualServices?: VirtualService[];
+  destinationRules?: DestinationRule[];
+  otherVirtualServices?: VirtualService[];
+  /** Defaults to `cluster`. */
+  readiness?: ReadinessSource;
+  /** Defaults to build 1 with 2 ready pods. */
+  workloads?: Workload[];
+}
+
+/** A routing state: by default the default VirtualService and DestinationRule, read from a cluster where build 1 is ready. */
+export function state(opts: StateOptions = {}): RoutingState {
+  const s: {
+    namespace: string;
+    virtualServices: VirtualService[];
+    destinationRules: DestinationRule[];
+    otherVirtualServices?: VirtualService[];
+    readiness: { source: ReadinessSource; workloads: Workload[] };
+  } = {
+    namespace: opts.namespace ?? NS,
+    virtualServices: opts.virtualServices ?? [virtualService()],
+    destinationRules: opts.destinationRules ?? [destinationRule()],
+    readiness: { source: opts.readiness ?? 'cluster', workloads: opts.workloads ?? [workload('1', 2)] },
+  };
+  if (opts.otherVirtualServices !== undefined) s.otherVirtualServices = opts.otherVirtualServices;
+  return s;
+}
+
+export interface ShiftFixtureOptions {
+  headers?: Record<string, string>;
+  regex?: boolean;
+  weight?: number;
+  host?: string;
+  port?: number;
+  podSelector?: Record<string, string>;
+}
+
+/** A shift request for a build of `api-domain:5000`: by headers when `headers` is given, else by `weight`. */
+export function shift(build: string, opts: ShiftFixtureOptions): ShiftRequest {
+  return {
+    destination: { host: opts.host ?? HOST, port: opts.port ?? PORT },
+    build,
+    podSelector: opts.podSelector ?? podsOf(build),
+    traffic:
+      opts.headers !== undefined
+        ? { kind: 'headers', headers: opts.headers, regex: opts.regex ?? false }
+        : { kind: 'weight', percent: opts.weight ?? 100 },
+  };
+}
+
+/** A rollback request by build and destination `api-domain:5000`. */
+export function rollbackBuild(build: string, host = HOST): RollbackRequest {
+  return { by: 'build', build, destination: { host, port: PORT } };
+}
+
+/** A rollback request by the build's pod labels. */
+export function rollbackPods(build: string | Record<string, string>): RollbackRequest {
+  return { by: 'pods', podSelector: typeof build === 'string' ? podsOf(build) : build };
+}
+
+/** Freezes a value and everything it holds, so that a planner that mutates its input throws. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function sameObject(a: IstioObject, b: IstioObject, ns: string): boolean {
+  return a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? ns) === (b.metadata.namespace ?? ns);
+}
+
+/** The state after writing one planned object (as a store would: the object is replaced by the written version). */
+export function applyWrite(s: RoutingState, after: IstioObject): RoutingState {
+  const next = { ...s };
+  if (after.kind === 'VirtualService') {
+    next.virtualServices = s.virtualServices.map((vs) => (sameObject(vs, after, s.namespace) ? clone(after) : vs));
+  } else {
+    next.destinationRules = s.destinationRules.map((dr) => (sameObject(dr, after, s.namespace) ? clone(after) : dr));
+  }
+  return next;
+}
+
+/** The state after writing every object of a plan in order. */
+export function applyPlan(s: RoutingState, plan: Plan): RoutingState {
+  return plan.writes.reduce((acc, w) => applyWrite(acc, w.after), s);
+}
+
+/**
+ * The subset references of the state's VirtualServices (selected and others) that no DestinationRule
+ * for the host defines, as `vs-name: host subset` texts. Empty when the central rule holds.
+ */
+export function missingSubsets(s: RoutingState): string[] {
+  const out: string[] = [];
+  for (const vs of [...s.virtualServices, ...(s.otherVirtualServices ?? [])]) {
+    const vsNs = vs.metadata.namespace ?? s.namespace;
+    for (const route of vs.spec.http ?? []) {
+      for (const use of subsetUses(route)) {
+        const defined = s.destinationRules.some(
+          (dr) =>
+            sameHost(dr.spec.host, dr.metadata.namespace ?? s.namespace, use.host, vsNs) &&
+            (dr.spec.subsets ?? []).some((sub) => sub.name === use.subset),
+        );
+        if (!defined) out.push(`${vs.metadata.name}: ${use.host} ${use.subset}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** The VirtualService or DestinationRule a plan writes under a name (throws when the plan does not write it). */
+export function written<K extends IstioObject['kind']>(
+  plan: Plan,
+  kind: K,
+  name: string,
+): K extends 'VirtualService' ? VirtualService : DestinationRule {
+  const w = plan.writes.find((x) => x.after.kind === kind && x.after.metadata.name === name);
+  if (w === undefined) throw new Error(`the plan writes no ${kind} ${name}`);
+  return w.after as K extends 'VirtualService' ? VirtualService : DestinationRule;
+}
+
+/** The HTTP routes of a VirtualService (empty when it has none). */
+export function routesOf(vs: VirtualService): HTTPRoute[] {
+  return vs.spec.http ?? [];
+}
+
+/** The subset names of a DestinationRule. */
+export function subsetNames(dr: DestinationRule): string[] {
+  return (dr.spec.subsets ?? []).map((s) => s.name);
+}
+
+/** `Kind/name` of each write, in order. */
+export function writeOrder(plan: Plan): string[] {
+  return plan.writes.map((w) => `${w.after.kind}/${w.after.metadata.name}`);
+}
+
+/**
+ * Routes Istio would reject or never reach, as texts: weights of a multi-destination route not summing
+ * to 100, a lone destination weighted below 100, a route placed after the first catch-all route.
+ */
+export function routeProblems(s: RoutingState): string[] {
+  const out: string[] = [];
+  for (const vs of s.virtualServices) {
+    const routes = vs.spec.http ?? [];
+    const firstCatchAll = routes.findIndex(isCatchAll);
+    routes.forEach((r, i) => {
+      const dests = r.route ?? [];
+      if (dests.length > 1) {
+        const sum = dests.reduce((acc, d) => acc + (d.weight ?? 0), 0);
+        if (sum !== 100) out.push(`${vs.metadata.name} #${i}: weights sum to ${sum}`);
+      } else if (dests[0]?.weight !== undefined && dests[0].weight !== 100) {
+        out.push(`${vs.metadata.name} #${i}: lone destination weighted ${dests[0].weight}`);
+      }
+      if (firstCatchAll >= 0 && i > firstCatchAll) out.push(`${vs.metadata.name} #${i}: after the catch-all route`);
+    });
+  }
+  return out;
+}
