@@ -27,7 +27,7 @@ export async function validateSchema(obj: IstioObject): Promise<void> {
         : (await import('@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule')).DestinationRule;
   try {
     // The model validates the data it was built from; apiVersion/kind are fixed by the class.
-    new model({ metadata: obj.metadata, spec: obj.spec } as never).validate();
+    new model({ metadata: obj.metadata, spec: obj.spec }).validate();
   } catch (e) {
     const issues = (e as { errors?: ValidationIssue[] }).errors ?? [];
     const text = issues.length > 0 ? issues.map((i) => `${i.instancePath ?? ''} ${i.message ?? ''}`.trim()).join('; ') : String(e);

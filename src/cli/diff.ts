@@ -11,6 +11,7 @@ export function unifiedDiff(writes: readonly PlannedWrite[]): string {
       return createTwoFilesPatch(`a/${name}`, `b/${name}`, toYamlText(w.before), toYamlText(w.after), '', '', { context: 3 })
         .split('\n')
         .filter((line) => !line.startsWith('====='))
+        .map((line) => (line.startsWith('--- ') || line.startsWith('+++ ') ? line.trimEnd() : line))
         .join('\n');
     })
     .join('');

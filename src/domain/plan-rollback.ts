@@ -5,7 +5,7 @@ import { jsonEqual, type DestinationRule, type HTTPRoute, type HTTPRouteDestinat
 import { resolveHost, sameHost, subsetNameFor } from './names.js';
 import { describeDestinations, editableDestinationRule, editableVirtualService, finishPlan, namespaceOf, withHttpRoutes } from './plan-common.js';
 import type { RollbackRequest } from './requests.js';
-import { effectiveWeight, isCatchAll, subsetUses } from './routes.js';
+import { describeRoute, effectiveWeight, isCatchAll, subsetUses } from './routes.js';
 import type { RoutingState } from './state.js';
 
 /** A subset of a resolved host: what rollback and clear remove. */
@@ -53,14 +53,14 @@ function withoutTargets(route: HTTPRoute, index: number, vs: VirtualService, tar
   const dests = route.route ?? [];
   const remaining = dests.filter((d) => !isTarget(targets, d.destination.host, d.destination.subset, ns));
   if (remaining.length === dests.length) return next;
-  const name = route.name !== undefined ? `"${route.name}"` : `#${index}`;
+  const name = describeRoute(route, index);
   if (remaining.length === 0) {
     if (isCatchAll(route)) {
       throw new PlanRefusedError(
         `VirtualService ${ns}/${vs.metadata.name}: the catch-all route sends all traffic to ${describeDestinations(dests)}; rolling it back would leave no destination (the build was promoted)`,
       );
     }
-    log.add(vs, ns, 'remove-route', `remove route ${name} -> ${describeDestinations(dests)}`);
+    log.add(vs, ns, 'remove-route', `remove ${name} -> ${describeDestinations(dests)}`);
     return undefined;
   }
   const best = remaining.reduce((a, d) => (effectiveWeight(d, dests.length) > effectiveWeight(a, dests.length) ? d : a));
@@ -75,7 +75,7 @@ function withoutTargets(route: HTTPRoute, index: number, vs: VirtualService, tar
     kept = remaining.map((d) => (d === best ? { ...d, weight: effectiveWeight(d, dests.length) + removedShare } : d));
   }
   next.route = kept;
-  log.add(vs, ns, 'set-destinations', `route ${name} -> ${describeDestinations(kept)}`);
+  log.add(vs, ns, 'set-destinations', `${name} -> ${describeDestinations(kept)}`);
   return next;
 }
 

@@ -1,0 +1,536 @@
+/**
+ * Style-preserving edits of YAML documents (design rule 7: "own only what you touch").
+ *
+ * Editing a document in a file takes three steps:
+ * 1. {@link applyValue} reconciles the document's AST with the new JS value: only nodes whose value
+ *    differs are touched, so comments, key order, quoting and flow/block style of the rest survive.
+ * 2. {@link stringifyDocument} emits the AST with options detected from the file
+ *    ({@link detectStyle}), so that an unmodified kubectl-style document re-stringifies to its source.
+ * 3. {@link mergeLines} (a three-way line merge) lays the change over the document's original text,
+ *    so that formatting the YAML library cannot reproduce (extra spaces before a comment, `[a,b]`
+ *    without padding, trailing blank lines, hex case, ...) also stays as it was wherever the change
+ *    does not reach.
+ * {@link replaceDocumentValue} runs the three steps on one document of a multi-document file, splices
+ * only that document's source range, and verifies the result by parsing it again.
+ */
+import { diffArrays } from 'diff';
+import { isAlias, isCollection, isMap, isNode, isScalar, isSeq, parseAllDocuments, stringify, visit } from 'yaml';
+import type { Document, Node, Scalar, ToStringOptions, YAMLMap, YAMLSeq } from 'yaml';
+import { jsonEqual } from '../domain/istio.js';
+
+/** Formatting choices detected from a file, used when emitting changed documents. */
+export interface YamlStyle {
+  /** Spaces per nesting level of block mappings (default 2). */
+  readonly indent: number;
+  /** `key:\n  - a` (true) or kubectl's `key:\n- a` (false, the default when the file has no evidence). */
+  readonly indentSeq: boolean;
+  /** `{ a: 1 }` (true, the default) or `{a: 1}` (false). */
+  readonly flowCollectionPadding: boolean;
+  /** Prefer single quotes for new strings that need quoting (when the file uses them more than double). */
+  readonly singleQuote: boolean;
+}
+
+/** The style of the YAML library's defaults, except kubectl's unindented sequences. */
+export const DEFAULT_STYLE: YamlStyle = { indent: 2, indentSeq: false, flowCollectionPadding: true, singleQuote: false };
+
+type PlainObject = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is PlainObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function columnOf(text: string, offset: number): number {
+  return offset - (text.lastIndexOf('\n', offset - 1) + 1);
+}
+
+function mostCommon<T>(votes: ReadonlyMap<T, number>, fallback: T): T {
+  let best = fallback;
+  let count = 0;
+  for (const [value, n] of votes) {
+    if (n > count) {
+      best = value;
+      count = n;
+    }
+  }
+  return best;
+}
+
+function vote<T>(votes: Map<T, number>, value: T): void {
+  votes.set(value, (votes.get(value) ?? 0) + 1);
+}
+
+/**
+ * Detects the formatting of `text` from its parsed documents (`docs` must come from parsing `text`):
+ * mapping indentation, whether block sequences under a key are indented, padding inside flow
+ * collections and the preferred quote. The most frequent form wins; see {@link YamlStyle} for defaults.
+ */
+export function detectStyle(docs: readonly Document[], text: string): YamlStyle {
+  const indents = new Map<number, number>();
+  const seqIndents = new Map<boolean, number>();
+  const padding = new Map<boolean, number>();
+  let single = 0;
+  let double = 0;
+  for (const doc of docs) {
+    visit(doc, {
+      Pair(_, pair) {
+        const key = pair.key;
+        const value = pair.value;
+        if (!isNode(key) || !key.range || !isCollection(value) || value.flow || !value.range) return;
+        if (value.items.length === 0) return;
+        const keyCol = columnOf(text, key.range[0]);
+        const valueCol = columnOf(text, value.range[0]);
+        if (isSeq(value)) {
+          vote(seqIndents, valueCol > keyCol);
+          if (valueCol > keyCol) vote(indents, valueCol - keyCol);
+        } else if (valueCol > keyCol) {
+          vote(indents, valueCol - keyCol);
+        }
+      },
+      Collection(_, node) {
+        if (!node.flow || !node.range || node.items.length === 0) return;
+        const after = text[node.range[0] + 1];
+        if (after === ' ' || after === '\t') vote(padding, true);
+        else if (after !== '\n' && after !== '\r') vote(padding, false);
+      },
+      Scalar(_, node) {
+        if (node.type === 'QUOTE_SINGLE') single++;
+        else if (node.type === 'QUOTE_DOUBLE') double++;
+      },
+    });
+  }
+  return {
+    indent: mostCommon(indents, DEFAULT_STYLE.indent),
+    indentSeq: mostCommon(seqIndents, DEFAULT_STYLE.indentSeq),
+    flowCollectionPadding: mostCommon(padding, DEFAULT_STYLE.flowCollectionPadding),
+    singleQuote: single > double,
+  };
+}
+
+/**
+ * Emits a document in `style`, never folding long lines (`lineWidth: 0`). For kubectl-style YAML
+ * (single space before `#` comments, one style per file) an unmodified document comes out exactly as
+ * it was parsed, including its comments and a leading `---`.
+ * @throws Error from the YAML library when the document cannot be emitted (e.g. an alias whose anchor
+ *   was removed).
+ */
+export function stringifyDocument(doc: Document, style: YamlStyle = DEFAULT_STYLE): string {
+  const options: ToStringOptions = {
+    indent: style.indent,
+    indentSeq: style.indentSeq,
+    flowCollectionPadding: style.flowCollectionPadding,
+    singleQuote: style.singleQuote ? true : null,
+    lineWidth: 0,
+    minContentWidth: 0,
+  };
+  return doc.toString(options);
+}
+
+/** Copies a value as JSON would see it: `undefined` object members are dropped, `undefined` array items become null. */
+function normalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : normalize(item)));
+  if (isPlainObject(value)) {
+    const out: PlainObject = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = normalize(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * How alike two JSON values are, from 0 (nothing in common) to 1 (equal): for mappings the share of
+ * keys with alike values, for sequences the share of items with an alike partner. Used to pair the
+ * unnamed items of an old and a new sequence (e.g. the catch-all route whose weights changed).
+ */
+export function similarity(a: unknown, b: unknown): number {
+  if (jsonEqual(a, b)) return 1;
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    let sum = 0;
+    for (const k of keys) if (Object.hasOwn(a, k) && Object.hasOwn(b, k)) sum += similarity(a[k], b[k]);
+    return sum / keys.size;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    let sum = 0;
+    for (const x of a) sum += Math.max(0, ...b.map((y) => similarity(x, y)));
+    return sum / Math.max(a.length, b.length);
+  }
+  return 0;
+}
+
+function nodeValue(doc: Document, node: unknown): unknown {
+  return isNode(node) ? node.toJS(doc) : node;
+}
+
+/** The `name` of a mapping item (its identity in a list of routes, subsets, ports), if it has one. */
+function identityOf(value: unknown): string | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const name = value['name'];
+  return typeof name === 'string' || typeof name === 'number' ? String(name) : undefined;
+}
+
+function freshNode(doc: Document, old: unknown, next: unknown): Node {
+  const node = doc.createNode(next, { aliasDuplicateObjects: false }) as Node;
+  if (isNode(old)) {
+    if (old.commentBefore) node.commentBefore = old.commentBefore;
+    if (old.spaceBefore) node.spaceBefore = true;
+    if (old.comment && isScalar(node)) node.comment = old.comment;
+  }
+  return node;
+}
+
+/** Whether a string can be written as a plain scalar, i.e. quotes around it are a choice, not a need. */
+function plainCapable(value: string): boolean {
+  return !/^["'|>]/.test(stringify(value, { lineWidth: 0 }));
+}
+
+function setScalar(node: Scalar, next: unknown): void {
+  const sameType = typeof node.value === typeof next && node.value !== null && next !== null;
+  // Quotes the old value needed (`"#x"`, `"0x1F"`) say nothing about the new one; chosen ones are kept.
+  // A block style (`|`, `>`) stays only for a value that still spans lines; a plain style gives way
+  // to the library's choice (a block) for a value that now does.
+  const old = node.value;
+  const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+  const block = node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL';
+  const multiline = typeof next === 'string' && next.includes('\n');
+  const styleLost =
+    (quoted && typeof old === 'string' && !plainCapable(old)) || (block && !multiline) || (node.type === 'PLAIN' && multiline);
+  node.value = next;
+  if (styleLost) delete node.type;
+  delete node.source;
+  if (!sameType) {
+    delete node.type;
+    delete node.format;
+    delete node.minFractionDigits;
+    delete node.tag;
+  } else if (typeof next === 'number' && !Number.isInteger(next)) {
+    delete node.format;
+  }
+}
+
+function reconcileMap(doc: Document, map: YAMLMap, next: PlainObject): void {
+  const seen = new Set<string>();
+  map.items = map.items.filter((pair) => {
+    const key = String((pair.key as Scalar).value);
+    if (seen.has(key) || !Object.hasOwn(next, key)) return false;
+    seen.add(key);
+    pair.value = reconcile(doc, pair.value, next[key]);
+    return true;
+  });
+  for (const [key, value] of Object.entries(next)) {
+    if (!seen.has(key)) map.items.push(doc.createPair(key, value, { aliasDuplicateObjects: false }));
+  }
+}
+
+/**
+ * Pairs each new sequence item with an old item node: first deep-equal items (even when they moved),
+ * then items with the same `name`, then the most similar remaining items of the same shape (ties go
+ * to the closest position), then remaining items at the same position of the same shape.
+ */
+function pairItems(oldValues: readonly unknown[], next: readonly unknown[]): (number | undefined)[] {
+  const used = new Array<boolean>(oldValues.length).fill(false);
+  const assigned = new Array<number | undefined>(next.length).fill(undefined);
+  const take = (j: number, i: number): void => {
+    assigned[j] = i;
+    used[i] = true;
+  };
+  next.forEach((value, j) => {
+    const i = oldValues.findIndex((old, k) => !used[k] && jsonEqual(old, value));
+    if (i >= 0) take(j, i);
+  });
+  next.forEach((value, j) => {
+    const name = identityOf(value);
+    if (assigned[j] !== undefined || name === undefined) return;
+    const i = oldValues.findIndex((old, k) => !used[k] && identityOf(old) === name);
+    if (i >= 0) take(j, i);
+  });
+  const sameShape = (a: unknown, b: unknown): boolean =>
+    (isPlainObject(a) && isPlainObject(b)) || (Array.isArray(a) && Array.isArray(b));
+  const candidates: { j: number; i: number; score: number }[] = [];
+  next.forEach((value, j) => {
+    if (assigned[j] !== undefined) return;
+    oldValues.forEach((old, i) => {
+      if (used[i] || !sameShape(old, value)) return;
+      const a = identityOf(old);
+      const b = identityOf(value);
+      if (a !== undefined && b !== undefined && a !== b) return;
+      const score = similarity(old, value);
+      if (score > 0) candidates.push({ j, i, score });
+    });
+  });
+  candidates.sort((x, y) => y.score - x.score || Math.abs(x.i - x.j) - Math.abs(y.i - y.j) || x.j - y.j);
+  for (const { j, i } of candidates) if (assigned[j] === undefined && !used[i]) take(j, i);
+  next.forEach((value, j) => {
+    const old = oldValues[j];
+    if (assigned[j] !== undefined || j >= oldValues.length || used[j]) return;
+    const scalars = !isPlainObject(old) && !Array.isArray(old) && !isPlainObject(value) && !Array.isArray(value);
+    if (scalars || (sameShape(old, value) && identityOf(old) === undefined && identityOf(value) === undefined)) {
+      take(j, j);
+    }
+  });
+  return assigned;
+}
+
+function reconcileSeq(doc: Document, seq: YAMLSeq, next: readonly unknown[]): void {
+  const oldItems = seq.items;
+  // The comment above the first item of a block sequence is parsed as the sequence's own; it belongs
+  // to that item: it moves down with it (a route inserted before it) and goes when it is removed.
+  const first = oldItems[0];
+  if (seq.commentBefore && !seq.flow && isNode(first)) {
+    first.commentBefore = first.commentBefore ? `${seq.commentBefore}\n${first.commentBefore}` : seq.commentBefore;
+    delete seq.commentBefore;
+  }
+  const assigned = pairItems(
+    oldItems.map((item) => nodeValue(doc, item)),
+    next,
+  );
+  seq.items = next.map((value, j) => {
+    const i = assigned[j];
+    return i === undefined ? freshNode(doc, undefined, value) : reconcile(doc, oldItems[i], value);
+  });
+}
+
+function reconcile(doc: Document, node: unknown, next: unknown): unknown {
+  if (isNode(node) && jsonEqual(nodeValue(doc, node), next)) return node;
+  if (isAlias(node) || (isNode(node) && node.anchor !== undefined)) return freshNode(doc, node, next);
+  if (isPlainObject(next)) {
+    if (isMap(node) && node.items.every((pair) => isScalar(pair.key))) {
+      reconcileMap(doc, node, next);
+      return node;
+    }
+    return freshNode(doc, node, next);
+  }
+  if (Array.isArray(next)) {
+    if (isSeq(node) && node.items.every((item) => isNode(item))) {
+      reconcileSeq(doc, node, next);
+      return node;
+    }
+    return freshNode(doc, node, next);
+  }
+  if (isScalar(node)) {
+    setScalar(node, next);
+    return node;
+  }
+  return freshNode(doc, node, next);
+}
+
+/**
+ * Changes `doc` in place so that `doc.toJS()` equals `next` (a JSON-compatible value; `undefined`
+ * members count as absent), touching only what differs:
+ * - mappings: keys whose values differ are reconciled recursively, removed keys are deleted, new
+ *   keys are appended in `next`'s order; the other pairs keep their order, comments and style;
+ * - sequences: old item nodes deep-equal to a new item are kept (even when they moved); an item
+ *   keeping its identity (same `name`, or the most similar unnamed item of the same shape, or the
+ *   same position) is reconciled in place; only new items get new (block style) nodes;
+ * - scalars: the value changes only when it differs; quoting style is kept while the type stays.
+ * Aliased or anchored nodes that change are replaced by plain nodes. When the reconciled tree still
+ * does not convert to `next` (exotic YAML such as merge keys), the document's contents are rebuilt.
+ * @returns whether anything changed.
+ */
+export function applyValue(doc: Document, next: unknown): boolean {
+  const target = normalize(next);
+  if (jsonEqual(doc.toJS(), target)) return false;
+  doc.contents = reconcile(doc, doc.contents, target) as Node;
+  let ok: boolean;
+  try {
+    ok = jsonEqual(doc.toJS(), target);
+  } catch {
+    ok = false;
+  }
+  if (!ok) doc.contents = freshNode(doc, doc.contents, target);
+  return true;
+}
+
+function splitLines(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/** For each item of `a`, the index of the same item in `b` on a longest common subsequence, or -1. */
+function matchItems(a: string[], b: string[]): Int32Array {
+  const match = new Int32Array(a.length).fill(-1);
+  let i = 0;
+  let j = 0;
+  for (const change of diffArrays(a, b)) {
+    const n = change.count;
+    if (change.added) {
+      j += n;
+    } else if (change.removed) {
+      i += n;
+    } else {
+      for (let k = 0; k < n; k++) match[i + k] = j + k;
+      i += n;
+      j += n;
+    }
+  }
+  return match;
+}
+
+function sameItems(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+/** Where `part` occurs as a contiguous run in `items` (0 for an empty `part`), or -1. */
+function indexOfItems(items: readonly string[], part: readonly string[]): number {
+  for (let i = 0; i + part.length <= items.length; i++) {
+    if (part.every((item, k) => items[i + k] === item)) return i;
+  }
+  return -1;
+}
+
+/** Resolves a region that both `ours` and `theirs` changed. */
+type Resolve = (base: string[], ours: string[], theirs: string[]) => string[];
+
+/**
+ * diff3 over sequences of strings: items common to all three are anchors; between anchors a region
+ * only `ours` changed keeps `ours`, a region only `theirs` changed (or both alike) takes `theirs`, and
+ * a region both changed goes to `resolve`.
+ */
+function diff3(b: string[], o: string[], t: string[], resolve: Resolve): string[] {
+  const toOurs = matchItems(b, o);
+  const toTheirs = matchItems(b, t);
+  const out: string[] = [];
+  let bi = 0;
+  let oi = 0;
+  let ti = 0;
+  const region = (bEnd: number, oEnd: number, tEnd: number): void => {
+    const bc = b.slice(bi, bEnd);
+    const oc = o.slice(oi, oEnd);
+    const tc = t.slice(ti, tEnd);
+    if (sameItems(tc, bc)) out.push(...oc);
+    else if (sameItems(oc, bc) || sameItems(oc, tc)) out.push(...tc);
+    else out.push(...resolve(bc, oc, tc));
+  };
+  for (let k = 0; k < b.length; k++) {
+    const ok = toOurs[k] as number;
+    const tk = toTheirs[k] as number;
+    if (ok < 0 || tk < 0) continue;
+    region(k, ok, tk);
+    out.push(b[k] as string);
+    bi = k + 1;
+    oi = ok + 1;
+    ti = tk + 1;
+  }
+  region(b.length, o.length, t.length);
+  return out;
+}
+
+/** Equal-length regions item by item: `theirs` where `ours` kept the base, `ours` where `theirs` did, else `conflict`. */
+function byPosition(b: string[], o: string[], t: string[], conflict: (b: string, o: string, t: string) => string): string[] {
+  return b.map((bk, k) => {
+    const ok = o[k] as string;
+    const tk = t[k] as string;
+    if (ok === bk) return tk;
+    if (tk === bk) return ok;
+    return conflict(bk, ok, tk);
+  });
+}
+
+/** Merges one line word by word, so that `ours`' spacing (an aligned comment) survives a changed value. */
+function mergeLine(base: string, ours: string, theirs: string): string {
+  const words = (line: string): string[] => line.split(/(\s+)/).filter((w) => w !== '');
+  const resolve: Resolve = (bc, oc, tc) =>
+    bc.length === oc.length && oc.length === tc.length ? byPosition(bc, oc, tc, (_, __, t) => t) : tc;
+  return diff3(words(base), words(ours), words(theirs), resolve).join('');
+}
+
+/**
+ * Three-way line merge (diff3): the changes from `base` to `theirs` laid over `ours`. Regions that
+ * only `ours` changed keep `ours`; regions that only `theirs` changed take `theirs`. Where both
+ * changed: when `ours` holds the base lines plus lines of its own before or after them (blank lines
+ * and comments the library drops), those stay around `theirs`; when the three regions have as many
+ * lines, lines are merged pairwise, word by word with `words` (so `weight: 90    # canary` keeps its
+ * spacing when the weight changes); otherwise `theirs` wins.
+ * In {@link replaceDocumentValue}, `ours` is the document's original text, `base` its re-stringified
+ * form and `theirs` the re-stringified changed document, so the result is `theirs` with the original
+ * formatting wherever the change does not reach. Texts are LF-terminated lines.
+ */
+export function mergeLines(base: string, ours: string, theirs: string, options: { words?: boolean } = {}): string {
+  const words = options.words ?? true;
+  const resolve: Resolve = (bc, oc, tc) => {
+    const at = indexOfItems(oc, bc);
+    if (at >= 0) return [...oc.slice(0, at), ...tc, ...oc.slice(at + bc.length)];
+    if (bc.length === oc.length && oc.length === tc.length) {
+      return byPosition(bc, oc, tc, (b, o, t) => (words ? mergeLine(b, o, t) : t));
+    }
+    return tc;
+  };
+  return diff3(splitLines(base), splitLines(ours), splitLines(theirs), resolve).join('');
+}
+
+/** Lays `merged` (LF, final newline) into the conventions of `original`: CRLF, BOM, missing final newline. */
+function withConventionsOf(original: string, merged: string): string {
+  let text = merged;
+  const body = original.startsWith('\uFEFF') ? original.slice(1) : original;
+  if (body.length > 0 && !body.endsWith('\n') && text.endsWith('\n')) text = text.slice(0, -1);
+  if (original.startsWith('\uFEFF')) text = `\uFEFF${text}`;
+  if (original.includes('\r\n')) text = text.replace(/\r?\n/g, '\r\n');
+  return text;
+}
+
+/** `original` as LF-terminated lines without BOM, ready for {@link mergeLines}. */
+function plainLines(original: string): string {
+  let text = original.startsWith('\uFEFF') ? original.slice(1) : original;
+  text = text.replace(/\r\n/g, '\n');
+  if (text.length > 0 && !text.endsWith('\n')) text += '\n';
+  return text;
+}
+
+function parseOrThrow(text: string): Document.Parsed[] {
+  const docs = parseAllDocuments(text);
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error) throw new Error(error.message.split('\n')[0]);
+  }
+  return [...docs];
+}
+
+function valueOf(doc: Document): unknown {
+  return doc.contents === null ? null : doc.toJS();
+}
+
+/**
+ * Replaces the value of document `index` (0-based, counting empty documents) of the multi-document
+ * YAML `text` with `next`, and returns the new text. Every other document, every `---` separator and
+ * every byte outside the changed document stays identical; inside it, comments, key order, quoting and
+ * untouched formatting are kept (see the module comment). When `next` equals the current value the
+ * text is returned unchanged. Every candidate text is verified by parsing it: the document count, the
+ * other documents' values and the changed document's value must all be as expected. Candidates, in
+ * order: the word-level merge, the line-level merge, and the changed document in the library's
+ * normalized form (needed when the file's own style cannot be emitted by the library, e.g. 4-space
+ * mappings with unindented sequences or `-   key` items).
+ * @throws Error when `text` does not parse, `index` is out of range, or no equivalent text can be made.
+ */
+export function replaceDocumentValue(text: string, index: number, next: unknown): string {
+  const docs = parseOrThrow(text);
+  const doc = docs[index];
+  if (doc === undefined) throw new Error(`document ${index + 1} not found (the text has ${docs.length})`);
+  const target = normalize(next);
+  if (jsonEqual(valueOf(doc), target)) return text;
+  const values = docs.map(valueOf);
+  const style = detectStyle(docs, text);
+  const start = index === 0 ? 0 : doc.range[0];
+  const following = docs[index + 1];
+  const end = following === undefined ? text.length : following.range[0];
+  const original = text.slice(start, end);
+  const base = stringifyDocument(doc, style);
+  applyValue(doc, target);
+  const theirs = stringifyDocument(doc, style);
+  const ours = plainLines(original);
+  const attempts = [mergeLines(base, ours, theirs), mergeLines(base, ours, theirs, { words: false }), theirs];
+  for (const attempt of attempts) {
+    const candidate = text.slice(0, start) + withConventionsOf(original, attempt) + text.slice(end);
+    if (verify(candidate, values, index, target)) return candidate;
+  }
+  throw new Error('could not produce YAML equivalent to the new value');
+}
+
+function verify(text: string, values: readonly unknown[], index: number, target: unknown): boolean {
+  try {
+    const docs = parseOrThrow(text);
+    return (
+      docs.length === values.length &&
+      docs.every((doc, k) => jsonEqual(valueOf(doc), k === index ? target : values[k]))
+    );
+  } catch {
+    return false;
+  }
+}
