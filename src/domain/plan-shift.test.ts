@@ -653,3 +653,13 @@ describe('every planner keeps VirtualServices pointing at existing subsets (prop
     expect(plans).toBeGreaterThan(250);
   });
 });
+
+describe('weight shift next to a catch-all route of another host', () => {
+  it('refuses instead of appending a catch-all route that could never match', () => {
+    const vs = virtualService({
+      http: [headerRoute('3', { 'x-cid': 'a' }), { route: [{ destination: { host: 'other-service' } }] }],
+    });
+    const s = state({ virtualServices: [vs] });
+    expect(() => planShift(deepFreeze(s), shift('3', { weight: 10 }), { readinessPolicy: 'warn' })).toThrow(PlanRefusedError);
+  });
+});

@@ -30,7 +30,8 @@ export interface ShiftOptions {
  *   destination; creates a catch-all last (100% to the subset) when there is none.
  * Pure and idempotent: the same request on its own result plans no writes.
  * @throws NotFoundError when no selected DestinationRule has the host, or no selected VirtualService routes to it.
- * @throws PlanRefusedError when the build is already the only destination and N < 100, or its pods are not ready under policy `fail`.
+ * @throws PlanRefusedError when the build is already the only destination and N < 100, its pods are not ready
+ *   under policy `fail`, or a catch-all route to other hosts would shadow the one to create.
  * @throws UsageError when the subset name is not a DNS-1123 label.
  */
 export function planShift(state: RoutingState, req: ShiftRequest, options: ShiftOptions = { readinessPolicy: 'warn' }): Plan {
@@ -183,6 +184,13 @@ function shiftWeight(
 
   const index = findCatchAll(vs, dest.host, vsNs);
   if (index < 0) {
+    const other = firstCatchAll(vs.spec.http);
+    if (other >= 0) {
+      // A catch-all to other hosts already matches every request: one appended after it could never match.
+      throw new PlanRefusedError(
+        `VirtualService ${vsNs}/${vs.metadata.name}: its catch-all route (#${other}) sends traffic to other hosts than ${dest.host}; a catch-all route for ${dest.host} after it could never match`,
+      );
+    }
     vs.spec.http.push({ match: catchAllMatch(), route: [{ destination: dest, weight: 100 }] });
     log.add(vs, ns, 'add-route', `add catch-all route last -> ${describeDestination(dest)} 100%`);
     if (percent < 100) warnings.push(`warning: VirtualService ${vsNs}/${vs.metadata.name} had no catch-all route to ${dest.host}; the new one sends 100% to ${subset}`);

@@ -183,6 +183,18 @@ describe('traffic commands on manifest files', () => {
     expect(missing.stderr).toContain('nope');
   });
 
+  it.each([
+    [['-n', 'bookinfo', '--manifests', '{dir}', 'traffic', 'show', '-l', 'app=reviews']],
+    [['traffic', '--manifests', '{dir}', 'show', '-l', 'app=reviews', '-n', 'bookinfo']],
+    [['traffic', 'show', '-l', 'app=reviews', '-o', 'json', '-n', 'bookinfo', '--manifests', '{dir}']],
+  ])('global flags may stand anywhere on the line: %j', async (args) => {
+    const dir = copyExamples();
+    const res = await runCli(args.map((a) => a.replace('{dir}', dir)));
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('reviews');
+    expect(res.stdout).not.toContain('ratings');
+  });
+
   it('version prints the package version', async () => {
     const res = await runCli(['version']);
     expect(res.code).toBe(0);
