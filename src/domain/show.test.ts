@@ -228,6 +228,19 @@ describe('buildTrafficReport warnings', () => {
     expect(r.warnings).toEqual(['more than one selected VirtualService for host reviews.default.svc.cluster.local: a, b']);
   });
 
+  it.each([
+    { gateways: [['mesh'], ['istio-ingressgateway', 'mesh']], conflict: true },
+    { gateways: [[], ['mesh']], conflict: true },
+    { gateways: [['mesh'], ['istio-ingressgateway']], conflict: false },
+  ])('counts only VirtualServices bound to the mesh as conflicting: $gateways', ({ gateways, conflict }) => {
+    const vss = gateways.map((g, i) => {
+      const vs = virtualService({ name: `vs${i}`, hosts: ['reviews'] });
+      if (g.length > 0) vs.spec.gateways = g;
+      return vs;
+    });
+    expect(report(state({ virtualServices: vss })).warnings.length > 0).toBe(conflict);
+  });
+
   it('warns about a subset with no ready pods', () => {
     const r = report(example({ workloads: [workload('1', 3), workload('2', 1), workload({ app: 'api-domain', build: 'PR-10' }, 0)] }));
     expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('3')} has no ready pods`]);

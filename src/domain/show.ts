@@ -160,7 +160,9 @@ export function buildTrafficReport(state: RoutingState): TrafficReport {
   const warnings: string[] = [];
   const byHost = new Map<string, string[]>();
   for (const vs of state.virtualServices) {
-    if ((vs.spec.gateways ?? []).some((g) => g !== 'mesh')) continue;
+    // Only VirtualServices bound to the mesh (no gateways, or "mesh" among them) conflict, as istioctl analyze has it.
+    const gateways = vs.spec.gateways ?? [];
+    if (gateways.length > 0 && !gateways.includes('mesh')) continue;
     for (const h of vs.spec.hosts ?? []) {
       const key = resolveHost(h, namespaceOf(vs, state.namespace));
       byHost.set(key, [...(byHost.get(key) ?? []), vs.metadata.name]);
