@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,38 @@ describe('kubeconfig loading', () => {
       server.writeKubeconfig(join(home, '.kube', 'config'), { contexts: [{ name: 'home', namespace: 'from-home' }] });
       expect(contextNamespace(await loadKubeConfig({ env: { HOME: home } }))).toBe('from-home');
       await expect(loadKubeConfig({ env: { HOME: mkdtempSync(join(tmpdir(), 'istiops-empty-')) } })).rejects.toThrow('no kubeconfig found');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('in-cluster configuration', () => {
+  it('uses the service account token, CA and namespace when no kubeconfig exists', async () => {
+    const server = await startKubeApiServer();
+    const hostBefore = process.env['KUBERNETES_SERVICE_HOST'];
+    try {
+      server.seed([
+        { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web', namespace: 'apps', labels: { app: 'web' } }, spec: { hosts: ['web'] } },
+      ]);
+      const root = mkdtempSync(join(tmpdir(), 'istiops-incluster-'));
+      const account = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+      mkdirSync(account, { recursive: true });
+      writeFileSync(join(account, 'token'), server.token);
+      writeFileSync(join(account, 'ca.crt'), server.caPem);
+      writeFileSync(join(account, 'namespace'), 'apps');
+      const port = new URL(server.httpsUrl).port;
+      const env = { HOME: mkdtempSync(join(tmpdir(), 'istiops-nohome-')), KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port };
+      const kc = await loadKubeConfig({ env, inClusterRoot: root });
+      expect(contextNamespace(kc)).toBe('apps');
+      const state = await new KubernetesStore(kc).read({
+        namespace: contextNamespace(kc),
+        labelSelector: [{ key: 'app', op: 'equals', value: 'web' }],
+        readiness: { kind: 'none' },
+        includeOtherVirtualServices: false,
+      });
+      expect(state.virtualServices.map((v) => v.metadata.name)).toEqual(['web']);
+      expect(process.env['KUBERNETES_SERVICE_HOST']).toBe(hostBefore);
     } finally {
       await server.close();
     }

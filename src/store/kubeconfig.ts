@@ -10,8 +10,13 @@ export interface KubeconfigOptions {
   readonly kubeconfig?: string | undefined;
   /** `--context NAME`: use this context instead of the current one. */
   readonly context?: string | undefined;
-  /** Environment to read `KUBECONFIG` and `HOME` from. Default `process.env`. */
+  /** Environment to read `KUBECONFIG`, `HOME` and `KUBERNETES_SERVICE_HOST`/`_PORT` from. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A folder standing in for `/` when reading the in-cluster service account files
+   * (`/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt,namespace}`). Default: the real root.
+   */
+  readonly inClusterRoot?: string;
 }
 
 /**
@@ -60,7 +65,16 @@ export async function loadKubeConfig(options: KubeconfigOptions): Promise<KubeCo
       const one = load(file);
       kc.loadFromOptions({ clusters: one.clusters, users: one.users, contexts: one.contexts, currentContext: one.currentContext });
     } else if (env['KUBERNETES_SERVICE_HOST'] && env['KUBERNETES_SERVICE_PORT']) {
-      kc.loadFromCluster();
+      // client-node reads the service host and port from process.env itself.
+      const saved = { host: process.env['KUBERNETES_SERVICE_HOST'], port: process.env['KUBERNETES_SERVICE_PORT'] };
+      process.env['KUBERNETES_SERVICE_HOST'] = env['KUBERNETES_SERVICE_HOST'];
+      process.env['KUBERNETES_SERVICE_PORT'] = env['KUBERNETES_SERVICE_PORT'];
+      try {
+        kc.loadFromCluster(options.inClusterRoot ?? '');
+      } finally {
+        restoreEnv('KUBERNETES_SERVICE_HOST', saved.host);
+        restoreEnv('KUBERNETES_SERVICE_PORT', saved.port);
+      }
     } else {
       throw new RuntimeError('no kubeconfig found: give --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a cluster (or use --manifests)');
     }
@@ -75,6 +89,11 @@ export async function loadKubeConfig(options: KubeconfigOptions): Promise<KubeCo
     throw new RuntimeError(kc.currentContext ? `context "${kc.currentContext}" has no cluster` : 'the kubeconfig has no current context: give --context');
   }
   return kc;
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }
 
 /** The namespace of the current context, or `default` (what kubectl uses when `-n` is not given). */
