@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { startKubeApiServer } from '../../test/kube-api-server/index.js';
 import { ApiError, AuthError, ConflictError, NotFoundError, TransientError } from '../errors.js';
@@ -91,6 +92,40 @@ describe('in-cluster configuration', () => {
       });
       expect(state.virtualServices.map((v) => v.metadata.name)).toEqual(['web']);
       expect(process.env['KUBERNETES_SERVICE_HOST']).toBe(hostBefore);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('exec credential plugins', () => {
+  it('gets the token from an exec plugin, as kubectl does', async () => {
+    const server = await startKubeApiServer();
+    try {
+      server.seed([{ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } }, spec: { host: 'web' } }]);
+      const dir = mkdtempSync(join(tmpdir(), 'istiops-exec-'));
+      const plugin = join(dir, 'plugin.mjs');
+      const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: server.token } };
+      writeFileSync(plugin, `process.stdout.write(${JSON.stringify(JSON.stringify(credential))});\n`);
+      const kubeconfig = join(dir, 'config');
+      writeFileSync(
+        kubeconfig,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'c', cluster: { server: server.httpsUrl, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') } }],
+          users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never' } } }],
+          contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+          'current-context': 'ctx',
+        }),
+      );
+      const state = await new KubernetesStore(await loadKubeConfig({ kubeconfig })).read({
+        namespace: 'default',
+        labelSelector: [{ key: 'app', op: 'equals', value: 'web' }],
+        readiness: { kind: 'none' },
+        includeOtherVirtualServices: false,
+      });
+      expect(state.destinationRules.map((d) => d.metadata.name)).toEqual(['web']);
     } finally {
       await server.close();
     }
