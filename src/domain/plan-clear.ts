@@ -3,10 +3,10 @@ import { ChangeLog, type Plan } from './changes.js';
 import { describeDestination } from './describe.js';
 import type { Destination, DestinationRule, HTTPRoute, HTTPRouteDestination, VirtualService } from './istio.js';
 import { sameHost } from './names.js';
-import { describeDestinations, editableVirtualService, finishPlan, namespaceOf, withHttpRoutes } from './plan-common.js';
+import { describeDestinations, editableVirtualService, findSubsetUser, finishPlan, namespaceOf, withHttpRoutes } from './plan-common.js';
 import { removeSubsets } from './plan-rollback.js';
 import type { ClearRequest } from './requests.js';
-import { effectiveWeight, isCatchAll, subsetUses } from './routes.js';
+import { effectiveWeight, isCatchAll } from './routes.js';
 import { readyPodsFor, type RoutingState } from './state.js';
 
 /**
@@ -99,12 +99,9 @@ export function planClear(state: RoutingState, req: ClearRequest): Plan {
     return { before: vs, after: withHttpRoutes(vs, after, routes) };
   });
   const users = [...vsPairs.map((p) => p.after), ...(state.otherVirtualServices ?? [])];
-  const used = (dr: DestinationRule, subset: string): boolean =>
-    users.some((vs) =>
-      (vs.spec.http ?? []).some((r) =>
-        subsetUses(r).some((u) => u.subset === subset && sameHost(u.host, namespaceOf(vs, ns), dr.spec.host, namespaceOf(dr, ns))),
-      ),
-    );
-  const drPairs = state.destinationRules.map((dr) => ({ before: dr, after: removeSubsets(dr, (s) => !used(dr, s), [], ns, log, warnings) }));
+  const drPairs = state.destinationRules.map((dr) => ({
+    before: dr,
+    after: removeSubsets(dr, (s) => findSubsetUser(users, dr, s, ns) === undefined, [], ns, log, warnings),
+  }));
   return finishPlan([...vsPairs, ...drPairs], log, warnings);
 }

@@ -1,6 +1,8 @@
 import { type ChangeLog, orderWrites, type Plan, type PlannedWrite } from './changes.js';
 import { clone, jsonEqual, type DestinationRule, type HTTPRoute, type HTTPRouteDestination, type IstioObject, type VirtualService } from './istio.js';
 import { describeDestination } from './describe.js';
+import { sameHost } from './names.js';
+import { subsetUses } from './routes.js';
 
 /** The namespace of an object, `default` when unset (as kubectl and manifests treat it). */
 export function namespaceOf(obj: IstioObject, fallback: string): string {
@@ -51,4 +53,15 @@ export function withHttpRoutes(original: VirtualService, edited: EditableVirtual
   if (original.spec.http === undefined && routes.length === 0) delete result.spec.http;
   else result.spec.http = routes;
   return result;
+}
+
+/**
+ * The first VirtualService of `users` that still sends traffic (a destination or a mirror) to `subset`
+ * of the DestinationRule's host, or `undefined`. Hosts compare after resolution in each object's namespace.
+ */
+export function findSubsetUser(users: readonly VirtualService[], dr: DestinationRule, subset: string, ns: string): VirtualService | undefined {
+  const drNs = namespaceOf(dr, ns);
+  return users.find((vs) =>
+    (vs.spec.http ?? []).some((r) => subsetUses(r).some((u) => u.subset === subset && sameHost(u.host, namespaceOf(vs, ns), dr.spec.host, drNs))),
+  );
 }

@@ -2,10 +2,10 @@ import { PlanRefusedError } from '../errors.js';
 import { ChangeLog, type Plan } from './changes.js';
 import { describeDestination } from './describe.js';
 import { jsonEqual, type DestinationRule, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from './istio.js';
-import { resolveHost, sameHost, subsetNameFor } from './names.js';
-import { describeDestinations, editableDestinationRule, editableVirtualService, finishPlan, namespaceOf, withHttpRoutes } from './plan-common.js';
+import { resolveHost, subsetNameFor } from './names.js';
+import { describeDestinations, editableDestinationRule, editableVirtualService, findSubsetUser, finishPlan, namespaceOf, withHttpRoutes } from './plan-common.js';
 import type { RollbackRequest } from './requests.js';
-import { describeRoute, effectiveWeight, isCatchAll, subsetUses } from './routes.js';
+import { describeRoute, effectiveWeight, isCatchAll } from './routes.js';
 import type { RoutingState } from './state.js';
 
 /** A subset of a resolved host: what rollback and clear remove. */
@@ -109,9 +109,7 @@ export function removeSubsets(
   const drNs = namespaceOf(dr, ns);
   const kept = (after.spec.subsets ?? []).filter((s) => {
     if (!remove(s.name)) return true;
-    const user = users.find((vs) =>
-      (vs.spec.http ?? []).some((r) => subsetUses(r).some((u) => u.subset === s.name && sameHost(u.host, namespaceOf(vs, ns), dr.spec.host, drNs))),
-    );
+    const user = findSubsetUser(users, dr, s.name, ns);
     if (user) {
       warnings.push(`kept subset ${s.name} of DestinationRule ${drNs}/${dr.metadata.name}: still used by VirtualService ${namespaceOf(user, ns)}/${user.metadata.name}`);
       return true;

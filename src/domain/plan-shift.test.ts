@@ -3,6 +3,7 @@ import { NotFoundError, PlanRefusedError, UsageError } from '../errors.js';
 import { orderWrites, type Plan, type PlannedWrite } from './changes.js';
 import { clone, type DestinationRule, type HTTPRoute, type VirtualService } from './istio.js';
 import { validateSchema } from '../app/validate.js';
+import { seededRandom } from '../../test/support/random.js';
 import { planClear } from './plan-clear.js';
 import { planRollback } from './plan-rollback.js';
 import { planShift } from './plan-shift.js';
@@ -535,18 +536,6 @@ describe('planShift purity', () => {
 });
 
 describe('every planner keeps VirtualServices pointing at existing subsets (property)', () => {
-  /** A small seeded PRNG (mulberry32), so that a failing sequence can be replayed from its seed. */
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   type Step =
     | { text: string; kind: 'shift'; req: ShiftRequest }
     | { text: string; kind: 'rollback'; req: RollbackRequest }
@@ -624,7 +613,7 @@ describe('every planner keeps VirtualServices pointing at existing subsets (prop
   ])('holds in %s after every write of every plan, with weights summing to 100, no route after the catch-all, schema-valid objects and idempotent plans', async (_, start) => {
     let plans = 0;
     for (let seed = 1; seed <= 40; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       let s = start();
       expect(missingSubsets(s)).toEqual([]);
       const history: string[] = [];

@@ -45,6 +45,7 @@ import {
   type KubeStatus,
 } from './status.js';
 import { ObjectStore, type PatchType } from './store.js';
+import { seededRandom } from '../support/random.js';
 
 /** Metadata of a stored object, as far as tests usually need it. */
 export interface ObjectMeta {
@@ -167,18 +168,6 @@ export interface KubeApiServer {
   close(): Promise<void>;
 }
 
-/** Small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Route =
   | { readonly type: 'discovery'; readonly document: JsonObject }
   | { readonly type: 'namespaces'; readonly name?: string }
@@ -245,7 +234,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const extraNamespaces = new Set<string>(['default', 'kube-system']);
   let served: IstioVersion[] = [];
   let log: RequestLogEntry[] = [];
-  let random = prng(seedValue);
+  let random = seededRandom(seedValue);
   let conflictsLeft = 0;
   let dropsLeft = 0;
   let failuresLeft = 0;
@@ -279,7 +268,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       faults.writeErrorStatus = 503;
       faults.retryAfterSeconds = undefined;
       conflictsLeft = dropsLeft = failuresLeft = 0;
-      random = prng(seedValue);
+      random = seededRandom(seedValue);
     },
   };
 
