@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConflictError, IstiopsError, PartialWriteError, TransientError } from '../errors.js';
+import { ConflictError, IstiopsError, PartialWriteError, TransientError, UsageError } from '../errors.js';
 import type { Plan } from '../domain/changes.js';
 import { describeObject } from '../domain/istio.js';
 import { parseLabelSelector, type LabelSelector } from '../domain/label-selector.js';
@@ -91,6 +91,30 @@ export class Istiops {
     return buildTrafficReport(state);
   }
 
+  /**
+   * Follows the selected objects (`show --watch`): reports the routing at once, then again after every
+   * change the store sees, until `signal` aborts. Changes that arrive while a report is being built
+   * are folded into the next one.
+   * @throws UsageError when the store cannot watch (manifest files).
+   */
+  async watch(selection: Selection, onReport: (report: TrafficReport) => void, signal: AbortSignal): Promise<void> {
+    const store = this.store;
+    if (store.watch === undefined) throw new UsageError('show --watch needs a cluster: manifest files cannot be watched');
+    onReport(await this.get(selection));
+    let pending: Promise<void> = Promise.resolve();
+    let dirty = false;
+    const refresh = (): void => {
+      if (dirty) return;
+      dirty = true;
+      pending = pending.then(async () => {
+        dirty = false;
+        if (!signal.aborted) onReport(await this.get(selection));
+      });
+    };
+    await store.watch(this.query(selection, { kind: 'namespace' }, false), refresh, signal);
+    await pending;
+  }
+
   /** `shift`: header or weight routing to a build. See {@link planShift}. */
   shift(selection: Selection, request: ShiftRequest, run: RunOptions = {}): Promise<Outcome> {
     const readiness: ReadinessQuery =
@@ -110,9 +134,9 @@ export class Istiops {
     return this.execute(this.query(selection, readiness, true), (state) => planClear(state, request), run);
   }
 
-  private query(selection: Selection, readiness: ReadinessQuery, includeOtherVirtualServices: boolean): ReadQuery {
+  private query(selection: Selection, readiness: ReadinessQuery, subsetUsers: boolean): ReadQuery {
     const labelSelector = typeof selection.labelSelector === 'string' ? parseLabelSelector(selection.labelSelector) : selection.labelSelector;
-    return { namespace: selection.namespace, labelSelector, readiness, includeOtherVirtualServices };
+    return { namespace: selection.namespace, labelSelector, readiness, subsetUsers };
   }
 
   private async execute(query: ReadQuery, plan: (state: RoutingState) => Plan, run: RunOptions): Promise<Outcome> {

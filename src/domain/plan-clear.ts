@@ -98,7 +98,7 @@ export function planClear(state: RoutingState, req: ClearRequest): Plan {
     }
     return { before: vs, after: withHttpRoutes(vs, after, routes) };
   });
-  const users = [...vsPairs.map((p) => p.after), ...(state.otherVirtualServices ?? [])];
+  const users = [...vsPairs.map((p) => p.after), ...(state.subsetUsers?.virtualServices ?? []).filter((vs) => !state.virtualServices.includes(vs))];
   const drPairs = state.destinationRules.map((dr) => ({
     before: dr,
     after: removeSubsets(dr, (s) => findSubsetUser(users, dr, s, ns) === undefined, [], ns, log, warnings),

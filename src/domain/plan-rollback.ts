@@ -138,7 +138,7 @@ export function planRollback(state: RoutingState, req: RollbackRequest): Plan {
     return finishPlan([], log, [`no subset of the selected DestinationRules has labels ${req.by === 'pods' ? Object.entries(req.podSelector).map(([k, v]) => `${k}=${v}`).join(',') : ''}`]);
   }
   const vsPairs = state.virtualServices.map((vs) => ({ before: vs, after: removeTargetsFromVirtualService(vs, targets, ns, log) }));
-  const users = [...vsPairs.map((p) => p.after), ...(state.otherVirtualServices ?? [])];
+  const users = [...vsPairs.map((p) => p.after), ...(state.subsetUsers?.virtualServices ?? []).filter((vs) => !state.virtualServices.includes(vs))];
   const drPairs = state.destinationRules.map((dr) => {
     const host = resolveHost(dr.spec.host, namespaceOf(dr, ns));
     return { before: dr, after: removeSubsets(dr, (s) => targets.some((t) => t.host === host && t.subset === s), users, ns, log, warnings) };

@@ -22,6 +22,22 @@ export interface Workload {
  */
 export type ReadinessSource = 'cluster' | 'manifests' | 'none';
 
+/** A Kubernetes Service: its selector decides which pods are behind a destination host (design rule 4). */
+export interface ServiceInfo {
+  readonly namespace: string;
+  readonly name: string;
+  /** `spec.selector`; `undefined` for a Service without selector (its endpoints are managed by hand). */
+  readonly selector: Readonly<Record<string, string>> | undefined;
+}
+
+/** Every VirtualService a store could see, for "who uses this subset" before a subset is removed. */
+export interface SubsetUsers {
+  /** Every VirtualService read, the selected ones included (as read, before the plan). */
+  readonly virtualServices: readonly VirtualService[];
+  /** `all-namespaces`: one list across the cluster (or every file); `namespace`: only the command's (RBAC fallback). */
+  readonly scope: 'all-namespaces' | 'namespace';
+}
+
 /** Everything a planner needs, read from one store in one go. Planners never mutate it. */
 export interface RoutingState {
   /** The namespace the command works in (`-n`). */
@@ -31,11 +47,15 @@ export interface RoutingState {
   /** DestinationRules picked by the label selector. */
   readonly destinationRules: readonly DestinationRule[];
   /**
-   * VirtualServices of the namespace that the selector did not pick, read only by commands that remove
-   * subsets (`rollback`, `clear`) so that a subset still used elsewhere is never removed.
+   * Every VirtualService of every namespace, read only by commands that remove subsets (`rollback`,
+   * `clear`) so that a subset still used anywhere is never removed.
    */
-  readonly otherVirtualServices?: readonly VirtualService[];
+  readonly subsetUsers?: SubsetUsers;
+  /** The Services of the namespace, read with readiness (empty when readiness was not read). */
+  readonly services: readonly ServiceInfo[];
   readonly readiness: { readonly source: ReadinessSource; readonly workloads: readonly Workload[] };
+  /** Facts the store reports about the read itself (an RBAC fallback), printed as notes. */
+  readonly notes?: readonly string[];
 }
 
 /**

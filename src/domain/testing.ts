@@ -185,20 +185,17 @@ export interface StateOptions {
 
 /** A routing state: by default the default VirtualService and DestinationRule, read from a cluster where build 1 is ready. */
 export function state(opts: StateOptions = {}): RoutingState {
-  const s: {
-    namespace: string;
-    virtualServices: VirtualService[];
-    destinationRules: DestinationRule[];
-    otherVirtualServices?: VirtualService[];
-    readiness: { source: ReadinessSource; workloads: Workload[] };
-  } = {
+  const virtualServices = opts.virtualServices ?? [virtualService()];
+  return {
     namespace: opts.namespace ?? NS,
-    virtualServices: opts.virtualServices ?? [virtualService()],
+    virtualServices,
     destinationRules: opts.destinationRules ?? [destinationRule()],
     readiness: { source: opts.readiness ?? 'cluster', workloads: opts.workloads ?? [workload('1', 2)] },
+    services: [],
+    ...(opts.otherVirtualServices !== undefined
+      ? { subsetUsers: { virtualServices: [...virtualServices, ...opts.otherVirtualServices], scope: 'all-namespaces' as const } }
+      : {}),
   };
-  if (opts.otherVirtualServices !== undefined) s.otherVirtualServices = opts.otherVirtualServices;
-  return s;
 }
 
 export interface ShiftFixtureOptions {
@@ -268,7 +265,7 @@ export function applyPlan(s: RoutingState, plan: Plan): RoutingState {
  */
 export function missingSubsets(s: RoutingState): string[] {
   const out: string[] = [];
-  for (const vs of [...s.virtualServices, ...(s.otherVirtualServices ?? [])]) {
+  for (const vs of s.subsetUsers?.virtualServices ?? s.virtualServices) {
     const vsNs = vs.metadata.namespace ?? s.namespace;
     for (const route of vs.spec.http ?? []) {
       for (const use of subsetUses(route)) {

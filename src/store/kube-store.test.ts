@@ -88,7 +88,7 @@ describe('in-cluster configuration', () => {
         namespace: contextNamespace(kc),
         labelSelector: [{ key: 'app', op: 'equals', value: 'web' }],
         readiness: { kind: 'none' },
-        includeOtherVirtualServices: false,
+        subsetUsers: false,
       });
       expect(state.virtualServices.map((v) => v.metadata.name)).toEqual(['web']);
       expect(process.env['KUBERNETES_SERVICE_HOST']).toBe(hostBefore);
@@ -123,7 +123,7 @@ describe('exec credential plugins', () => {
         namespace: 'default',
         labelSelector: [{ key: 'app', op: 'equals', value: 'web' }],
         readiness: { kind: 'none' },
-        includeOtherVirtualServices: false,
+        subsetUsers: false,
       });
       expect(state.destinationRules.map((d) => d.metadata.name)).toEqual(['web']);
     } finally {

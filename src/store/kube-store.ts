@@ -117,7 +117,7 @@ export class KubernetesStore implements RouteStore {
     };
     // Commands that remove subsets must see every VirtualService of the namespace: one list, selected client-side.
     const [allOrSelected, destinationRules, pods] = await Promise.all([
-      list<VirtualService>('VirtualService', query.includeOtherVirtualServices ? '' : selector),
+      list<VirtualService>('VirtualService', query.subsetUsers ? '' : selector),
       list<DestinationRule>('DestinationRule', selector),
       query.readiness.kind === 'none' ? Promise.resolve(undefined) : this.listPods(core, namespace, query.readiness.kind === 'pods' ? query.readiness.podSelector : undefined),
     ]);
@@ -126,7 +126,8 @@ export class KubernetesStore implements RouteStore {
       namespace,
       virtualServices: selected,
       destinationRules,
-      ...(query.includeOtherVirtualServices ? { otherVirtualServices: allOrSelected.filter((vs) => !selected.includes(vs)) } : {}),
+      ...(query.subsetUsers ? { subsetUsers: { virtualServices: allOrSelected, scope: 'namespace' as const } } : {}),
+      services: [],
       readiness: pods === undefined ? { source: 'none', workloads: [] } : { source: 'cluster', workloads: pods },
     };
   }

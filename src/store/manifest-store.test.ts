@@ -34,7 +34,7 @@ function query(selector: string, namespace = 'default', more: Partial<ReadQuery>
     namespace,
     labelSelector: parseLabelSelector(selector),
     readiness: { kind: 'none' },
-    includeOtherVirtualServices: false,
+    subsetUsers: false,
     ...more,
   };
 }
@@ -139,7 +139,7 @@ describe('ManifestStore.read', () => {
     expect(state.namespace).toBe(namespace);
     expect(names(state.virtualServices)).toEqual(virtualServices);
     expect(names(state.destinationRules)).toEqual(destinationRules);
-    expect(state).not.toHaveProperty('otherVirtualServices');
+    expect(state).not.toHaveProperty('subsetUsers');
   });
 
   it('returns the documents as they are: no namespace is invented for documents in default', async () => {
@@ -150,11 +150,11 @@ describe('ManifestStore.read', () => {
     expect(alpha.spec).toEqual({ hosts: ['alpha'], http: [{ route: [{ destination: { host: 'alpha' } }] }] });
   });
 
-  it('also returns the namespace\'s other VirtualServices when asked, and only those', async () => {
+  it('also returns the other VirtualServices as subset users when asked', async () => {
     const store = new ManifestStore({ paths: [repository()] });
-    const state = await store.read(query('app=alpha', 'default', { includeOtherVirtualServices: true }));
+    const state = await store.read(query('app=alpha', 'default', { subsetUsers: true }));
     expect(names(state.virtualServices)).toEqual(['alpha']);
-    expect(names(state.otherVirtualServices)).toEqual(['beta', 'delta']);
+    expect(names(state.subsetUsers?.virtualServices)).toEqual(['alpha', 'beta', 'delta']);
   });
 
   it('returns deep copies: changing them changes neither the files nor the next read', async () => {

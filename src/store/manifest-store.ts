@@ -265,7 +265,7 @@ export class ManifestStore implements RouteStore {
           }
           if (namespace !== query.namespace) return;
           const selected = matchesSelector(query.labelSelector, labelsOf(metadata['labels']));
-          const other = !selected && query.includeOtherVirtualServices && kind === 'VirtualService';
+          const other = !selected && query.subsetUsers && kind === 'VirtualService';
           if (!selected && !other) return;
           if (typeof name !== 'string' || name === '') {
             throw new ManifestError(`${file}:${line}: ${kind} without metadata.name`);
@@ -323,7 +323,8 @@ export class ManifestStore implements RouteStore {
       namespace: query.namespace,
       virtualServices,
       destinationRules,
-      ...(query.includeOtherVirtualServices ? { otherVirtualServices } : {}),
+      ...(query.subsetUsers ? { subsetUsers: { virtualServices: [...virtualServices, ...otherVirtualServices], scope: 'all-namespaces' as const } } : {}),
+      services: [],
       readiness: readiness.kind === 'none' ? { source: 'none', workloads: [] } : { source: 'manifests', workloads },
     };
   }

@@ -15,16 +15,40 @@ export type ReadinessQuery =
 
 /** What to read: the objects a command may edit, in one namespace. */
 export interface ReadQuery {
-  /** Namespace of the VirtualServices, DestinationRules and workloads. */
+  /**
+   * Namespace of the VirtualServices, DestinationRules, Services and workloads. In manifest mode a
+   * document without `metadata.namespace` belongs to this namespace (as with `kubectl apply -n`).
+   */
   readonly namespace: string;
-  /** Picks the VirtualServices and DestinationRules by their own labels. */
+  /** Picks the VirtualServices and DestinationRules by their own labels; an empty selector picks all. */
   readonly labelSelector: LabelSelector;
+  /**
+   * Readiness facts to read. Anything but `none` also reads the namespace's Services (their
+   * selectors decide which pods are behind a destination, design rule 4).
+   */
   readonly readiness: ReadinessQuery;
   /**
-   * Also return the namespace's VirtualServices the selector does not pick (as
-   * `RoutingState.otherVirtualServices`), for commands that remove subsets.
+   * Also return every VirtualService of every namespace (as `RoutingState.subsetUsers`), for commands
+   * that remove subsets: a gateway VirtualService in `istio-system` may use an application's subset.
+   * Against a cluster one list across namespaces; on 403 the namespace's list, with a note.
    */
-  readonly includeOtherVirtualServices: boolean;
+  readonly subsetUsers: boolean;
+}
+
+/** One change seen by {@link RouteStore.watch}: something among the watched objects changed. */
+export interface WatchEvent {
+  /** `ADDED`, `MODIFIED`, `DELETED`, or `RELISTED` after a reconnect (410 Gone, dropped connection). */
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'RELISTED';
+  /** `Kind namespace/name`, or the list that was read again. */
+  readonly object: string;
+}
+
+/** A file as it is and as a plan would leave it (manifest mode `--dry-run`). */
+export interface FilePreview {
+  /** Path as the store knows it (as given or found under a given folder). */
+  readonly path: string;
+  readonly before: string;
+  readonly after: string;
 }
 
 /** How to write. */
@@ -54,4 +78,15 @@ export interface RouteStore {
    *   AuthError, ApiError (e.g. 422 Invalid), ManifestError otherwise.
    */
   write(object: IstioObject, options: WriteOptions): Promise<IstioObject>;
+  /**
+   * Follows the objects `query` reads (Kubernetes watch API) and calls `onChange` after every change,
+   * reconnecting on a dropped watch and on `410 Gone` by listing again; resolves when `signal` aborts.
+   * Absent on stores that cannot watch (manifests).
+   */
+  watch?(query: ReadQuery, onChange: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * The files as `write` would leave them after writing `objects` (in order), without writing
+   * anything: the manifest-mode dry-run diff. Absent on stores without files.
+   */
+  previewFiles?(objects: readonly IstioObject[]): Promise<readonly FilePreview[]>;
 }
