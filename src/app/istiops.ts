@@ -6,7 +6,9 @@ import { parseLabelSelector, type LabelSelector } from '../domain/label-selector
 import { planClear } from '../domain/plan-clear.js';
 import { planRollback } from '../domain/plan-rollback.js';
 import { planShift } from '../domain/plan-shift.js';
-import type { ClearRequest, RollbackRequest, ShiftRequest } from '../domain/requests.js';
+import { planFault, planFaultRemove } from '../domain/plan-fault.js';
+import { planMirror, planMirrorRemove } from '../domain/plan-mirror.js';
+import type { ClearRequest, FaultRemoveRequest, FaultRequest, MirrorRemoveRequest, MirrorRequest, RollbackRequest, ShiftRequest } from '../domain/requests.js';
 import { buildTrafficReport, type TrafficReport } from '../domain/show.js';
 import type { RoutingState } from '../domain/state.js';
 import type { ReadQuery, ReadinessQuery, RouteStore } from '../store/route-store.js';
@@ -121,6 +123,26 @@ export class Istiops {
       request.traffic.kind === 'weight' ? { kind: 'pods', podSelector: request.podSelector } : { kind: 'none' };
     const policy = this.store.kind === 'kubernetes' && !run.force ? 'fail' : 'warn';
     return this.execute(this.query(selection, readiness, false), (state) => planShift(state, request, { readinessPolicy: policy }), run);
+  }
+
+  /** `mirror`: mirror the general routes of a host to a build. See {@link planMirror}. */
+  mirror(selection: Selection, request: MirrorRequest, run: RunOptions = {}): Promise<Outcome> {
+    return this.execute(this.query(selection, { kind: 'pods', podSelector: request.podSelector }, false), (state) => planMirror(state, request), run);
+  }
+
+  /** `mirror --remove`: take a build's mirror off. See {@link planMirrorRemove}. */
+  unmirror(selection: Selection, request: MirrorRemoveRequest, run: RunOptions = {}): Promise<Outcome> {
+    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planMirrorRemove(state, request), run);
+  }
+
+  /** `fault`: set a fault on the general routes, or on managed header routes. See {@link planFault}. */
+  fault(selection: Selection, request: FaultRequest, run: RunOptions = {}): Promise<Outcome> {
+    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planFault(state, request), run);
+  }
+
+  /** `fault --remove`. See {@link planFaultRemove}. */
+  unfault(selection: Selection, request: FaultRemoveRequest, run: RunOptions = {}): Promise<Outcome> {
+    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planFaultRemove(state, request), run);
   }
 
   /** `rollback`: remove everything that leads to a build. See {@link planRollback}. */
