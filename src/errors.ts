@@ -26,8 +26,19 @@ export class RuntimeError extends IstiopsError {
 /** No object matched what the command needs (no VirtualService, no DestinationRule for a host). Exit code 1. */
 export class NotFoundError extends RuntimeError {}
 
-/** The plan would break a rule (empty a VirtualService, route to a missing subset). Nothing was written. Exit code 1. */
-export class PlanRefusedError extends RuntimeError {}
+/**
+ * The plan would break a rule (empty a VirtualService, route to a missing subset, send traffic to a
+ * build without ready pods, roll back what looks like the stable version). Nothing was written.
+ * `overridable` tells the caller that forcing (`RunOptions.force`, the CLI's `--force`) would let
+ * the plan through. Exit code 1.
+ */
+export class PlanRefusedError extends RuntimeError {
+  readonly overridable: boolean;
+  constructor(message: string, options?: { cause?: unknown; overridable?: boolean }) {
+    super(message, options);
+    this.overridable = options?.overridable ?? false;
+  }
+}
 
 /**
  * The object changed since it was read (HTTP 409 from the Kubernetes API, or a manifest file edited
@@ -79,3 +90,10 @@ export class PartialWriteError extends RuntimeError {
     this.notWritten = options.notWritten;
   }
 }
+
+/**
+ * An object read from the cluster or the manifests does not have the shape Istio defines for the
+ * fields istiops reads (a weight that is a string, a route that is not a mapping). The message names
+ * the object and the field. Exit code 1.
+ */
+export class InvalidObjectError extends RuntimeError {}

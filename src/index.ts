@@ -14,21 +14,29 @@ export { checkSubsetReferences, validateSchema } from './app/validate.js';
 export { planShift } from './domain/plan-shift.js';
 export type { ReadinessPolicy, ShiftOptions } from './domain/plan-shift.js';
 export { planRollback } from './domain/plan-rollback.js';
+export type { RollbackOptions } from './domain/plan-rollback.js';
+export { planMirror, planMirrorRemove } from './domain/plan-mirror.js';
+export { planFault, planFaultRemove } from './domain/plan-fault.js';
 export { planClear } from './domain/plan-clear.js';
 export { buildTrafficReport } from './domain/show.js';
-export type { DestinationReport, MatchConditionReport, RouteReport, TrafficReport, VirtualServiceReport } from './domain/show.js';
+export { narrowState } from './domain/narrow.js';
+export type { DestinationReport, MatchConditionReport, MirrorReport, RouteReport, TrafficReport, VirtualServiceReport } from './domain/show.js';
 export { formatChange, orderWrites } from './domain/changes.js';
 export type { Change, ChangeOp, Plan, PlannedWrite } from './domain/changes.js';
-export type { ClearMode, ClearRequest, DestinationRef, HeaderTraffic, RollbackRequest, ShiftRequest, WeightTraffic } from './domain/requests.js';
-export type { Destination, DestinationRule, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, IstioObject, ObjectMeta, StringMatch, Subset, VirtualService } from './domain/istio.js';
-export type { ReadinessSource, RoutingState, Workload } from './domain/state.js';
+export type { ClearMode, ClearRequest, DestinationRef, FaultAbort, FaultDelay, FaultRemoveRequest, FaultRequest, HeaderTraffic, MirrorRemoveRequest, MirrorRequest, RollbackRequest, ShiftRequest, WeightTraffic } from './domain/requests.js';
+export type { Destination, DestinationRule, HTTPMatchRequest, HTTPMirrorPolicy, HTTPRoute, HTTPRouteDestination, IstioObject, ObjectMeta, Percent, StringMatch, Subset, VirtualService } from './domain/istio.js';
+export type { ReadinessSource, RoutingState, ServiceInfo, SubsetUsers, Workload } from './domain/state.js';
 export { readyPodsFor } from './domain/state.js';
 export { formatSelector, matchesSelector, parseLabelSelector } from './domain/label-selector.js';
 export type { LabelRequirement, LabelSelector } from './domain/label-selector.js';
-export { isCatchAll } from './domain/routes.js';
+export { classifyRoutes, classifyVirtualService, generalRoutesOfHost, isCatchAll, isCatchAllEntry, isTargeted, routesOfHost, subsetUses, FAULT_ROUTE_PREFIX } from './domain/route-model.js';
+export type { ManagedRoute, RouteFacts, SubsetUse, Unreachable } from './domain/route-model.js';
+export { apportion } from './domain/weights.js';
+export { ReadinessIndex } from './domain/readiness.js';
+export type { Readiness } from './domain/readiness.js';
 export { resolveHost, subsetNameFor } from './domain/names.js';
 
-export type { ReadQuery, ReadinessQuery, RouteStore, WriteOptions } from './store/route-store.js';
+export type { FilePreview, ReadQuery, ReadinessQuery, RouteStore, WatchEvent, WriteOptions } from './store/route-store.js';
 export { ManifestStore } from './store/manifest-store.js';
 export { KubernetesStore, ISTIO_GROUP, PREFERRED_VERSIONS } from './store/kube-store.js';
 export type { KubernetesStoreOptions } from './store/kube-store.js';
@@ -40,6 +48,7 @@ export {
   AuthError,
   ConflictError,
   IstiopsError,
+  InvalidObjectError,
   ManifestError,
   NotFoundError,
   PartialWriteError,

@@ -3,6 +3,7 @@ import { ConflictError, IstiopsError, PartialWriteError, TransientError, UsageEr
 import type { Plan } from '../domain/changes.js';
 import { describeObject } from '../domain/istio.js';
 import { parseLabelSelector, type LabelSelector } from '../domain/label-selector.js';
+import { narrowState } from '../domain/narrow.js';
 import { planClear } from '../domain/plan-clear.js';
 import { planRollback } from '../domain/plan-rollback.js';
 import { planShift } from '../domain/plan-shift.js';
@@ -90,7 +91,7 @@ export class Istiops {
   /** Reads the selected VirtualServices (and their DestinationRules and readiness) and reports them. */
   async get(selection: Selection): Promise<TrafficReport> {
     const state = await this.withRetries(() => this.store.read(this.query(selection, { kind: 'namespace' }, false)));
-    return buildTrafficReport(state);
+    return buildTrafficReport(narrowState(state));
   }
 
   /**
@@ -119,41 +120,45 @@ export class Istiops {
 
   /** `shift`: header or weight routing to a build. See {@link planShift}. */
   shift(selection: Selection, request: ShiftRequest, run: RunOptions = {}): Promise<Outcome> {
-    const readiness: ReadinessQuery =
-      request.traffic.kind === 'weight' ? { kind: 'pods', podSelector: request.podSelector } : { kind: 'none' };
+    // Header shifts read readiness too, to warn about a build without ready pods (design rule 5).
+    const readiness: ReadinessQuery = { kind: 'pods', podSelector: request.podSelector };
     const policy = this.store.kind === 'kubernetes' && !run.force ? 'fail' : 'warn';
-    return this.execute(this.query(selection, readiness, false), (state) => planShift(state, request, { readinessPolicy: policy }), run);
+    return this.execute(this.query(selection, readiness, false), (state) => planShift(narrowState(state), request, { readinessPolicy: policy }), run);
   }
 
   /** `mirror`: mirror the general routes of a host to a build. See {@link planMirror}. */
   mirror(selection: Selection, request: MirrorRequest, run: RunOptions = {}): Promise<Outcome> {
-    return this.execute(this.query(selection, { kind: 'pods', podSelector: request.podSelector }, false), (state) => planMirror(state, request), run);
+    const policy = this.store.kind === 'kubernetes' && !run.force ? 'fail' : 'warn';
+    return this.execute(this.query(selection, { kind: 'pods', podSelector: request.podSelector }, false), (state) => planMirror(narrowState(state), request, { readinessPolicy: policy }), run);
   }
 
   /** `mirror --remove`: take a build's mirror off. See {@link planMirrorRemove}. */
   unmirror(selection: Selection, request: MirrorRemoveRequest, run: RunOptions = {}): Promise<Outcome> {
-    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planMirrorRemove(state, request), run);
+    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planMirrorRemove(narrowState(state), request), run);
   }
 
   /** `fault`: set a fault on the general routes, or on managed header routes. See {@link planFault}. */
   fault(selection: Selection, request: FaultRequest, run: RunOptions = {}): Promise<Outcome> {
-    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planFault(state, request), run);
+    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planFault(narrowState(state), request), run);
   }
 
   /** `fault --remove`. See {@link planFaultRemove}. */
   unfault(selection: Selection, request: FaultRemoveRequest, run: RunOptions = {}): Promise<Outcome> {
-    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planFaultRemove(state, request), run);
+    return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planFaultRemove(narrowState(state), request), run);
   }
 
-  /** `rollback`: remove everything that leads to a build. See {@link planRollback}. */
+  /**
+   * `rollback`: remove everything that leads to a build. See {@link planRollback}; `run.force` lifts
+   * the interlock on a build that carries more than 50% of a route.
+   */
   rollback(selection: Selection, request: RollbackRequest, run: RunOptions = {}): Promise<Outcome> {
-    return this.execute(this.query(selection, { kind: 'none' }, true), (state) => planRollback(state, request), run);
+    return this.execute(this.query(selection, { kind: 'none' }, true), (state) => planRollback(narrowState(state), request, { force: run.force === true }), run);
   }
 
   /** `clear`: remove routes that lead nowhere, then unused subsets. See {@link planClear}. */
   clear(selection: Selection, request: ClearRequest, run: RunOptions = {}): Promise<Outcome> {
     const readiness: ReadinessQuery = request.mode === 'soft' ? { kind: 'namespace' } : { kind: 'none' };
-    return this.execute(this.query(selection, readiness, true), (state) => planClear(state, request), run);
+    return this.execute(this.query(selection, readiness, true), (state) => planClear(narrowState(state), request), run);
   }
 
   private query(selection: Selection, readiness: ReadinessQuery, subsetUsers: boolean): ReadQuery {

@@ -3,7 +3,7 @@ import type { PlannedWrite } from '../domain/changes.js';
 import { describeObject, type DestinationRule, type IstioObject, type VirtualService } from '../domain/istio.js';
 import { sameHost } from '../domain/names.js';
 import { namespaceOf } from '../domain/plan-common.js';
-import { subsetUses } from '../domain/routes.js';
+import { subsetUses } from '../domain/route-model.js';
 
 interface ValidationIssue {
   instancePath?: string;

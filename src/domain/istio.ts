@@ -26,11 +26,19 @@ export interface StringMatch {
   [key: string]: unknown;
 }
 
-/** Istio HTTPMatchRequest; every set condition must hold (AND). */
+/**
+ * Istio HTTPMatchRequest, one **match entry** of a route: every condition set in it must hold (AND);
+ * the entries of a route's `match` list are alternatives (OR).
+ */
 export interface HTTPMatchRequest {
   name?: string;
   uri?: StringMatch;
   headers?: Record<string, StringMatch>;
+  withoutHeaders?: Record<string, StringMatch>;
+  queryParams?: Record<string, StringMatch>;
+  sourceLabels?: Record<string, string>;
+  sourceNamespace?: string;
+  ignoreUriCase?: boolean;
   [key: string]: unknown;
 }
 
@@ -50,13 +58,30 @@ export interface HTTPRouteDestination {
   [key: string]: unknown;
 }
 
+/** Istio Percent: a double, 0..100. */
+export interface Percent {
+  value?: number;
+  [key: string]: unknown;
+}
+
+/** Istio HTTPMirrorPolicy, an entry of the `mirrors` list (Istio 1.22+). */
+export interface HTTPMirrorPolicy {
+  destination: Destination;
+  /** Percent of requests mirrored; absent means 100. */
+  percentage?: Percent;
+  [key: string]: unknown;
+}
+
 /** Istio HTTPRoute. Routes are evaluated in order; the first that matches wins. */
 export interface HTTPRoute {
   name?: string;
   match?: HTTPMatchRequest[];
   route?: HTTPRouteDestination[];
+  /** The single mirror form, with {@link HTTPRoute.mirrorPercentage}. */
   mirror?: Destination;
-  mirrorPercentage?: { value?: number; [key: string]: unknown };
+  mirrorPercentage?: Percent;
+  /** The list form of mirrors (Istio 1.22+); a route uses either this or `mirror`, not both. */
+  mirrors?: HTTPMirrorPolicy[];
   fault?: Record<string, unknown>;
   [key: string]: unknown;
 }
@@ -90,6 +115,8 @@ export interface DestinationRule {
   spec: {
     host: string;
     subsets?: Subset[];
+    /** When set, the rule applies only to the selected client workloads (not to every client). */
+    workloadSelector?: Record<string, unknown>;
     [key: string]: unknown;
   };
   [key: string]: unknown;

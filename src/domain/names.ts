@@ -35,18 +35,31 @@ export function subsetNameFor(host: string, build: string, namespace: string): s
 }
 
 /**
- * Resolves a host as Istio does for short names in an object's namespace: `reviews` in `prod` is
- * `reviews.prod.svc.cluster.local`, `reviews.prod` is `reviews.prod.svc.cluster.local`, and
- * `reviews.prod.svc` gains `.cluster.local`. Other names (external FQDNs, wildcards) stay as they are.
+ * Resolves a host as Istio does (`ResolveShortnameToFQDN` in istio/pkg/config/model.go): a name
+ * without a dot is a short name and becomes `<name>.<namespace of the object that holds it>.svc.cluster.local`;
+ * a name with a dot is taken literally (`reviews.prod` stays `reviews.prod`, which Istio does not
+ * expand), and so is a wildcard. Hosts are case-insensitive DNS names, so the result is lowercase.
  */
 export function resolveHost(host: string, namespace: string): string {
-  const h = host.toLowerCase().replace(/\.$/, '');
-  if (h.startsWith('*')) return h;
-  const parts = h.split('.');
-  if (parts.length === 1) return `${h}.${namespace}.svc.cluster.local`;
-  if (parts.length === 2) return `${h}.svc.cluster.local`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${h}.cluster.local`;
-  return h;
+  const h = host.toLowerCase();
+  if (h.startsWith('*') || h.includes('.')) return h;
+  return `${h}.${namespace}.svc.cluster.local`;
+}
+
+/** The Kubernetes Service a resolved host names (`reviews.prod.svc.cluster.local`), or undefined for other hosts. */
+export function serviceOfHost(resolvedHost: string): { readonly name: string; readonly namespace: string } | undefined {
+  const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(resolvedHost);
+  return m ? { name: m[1] as string, namespace: m[2] as string } : undefined;
+}
+
+/**
+ * True for a subset name of the shape istiops writes for a service: `<service>-<build>-<namespace>`
+ * (design: "managed subset"), with a non-empty build part.
+ */
+export function isManagedSubsetName(subset: string, service: string, namespace: string): boolean {
+  const head = `${service}-`;
+  const tail = `-${namespace}`;
+  return subset.length > head.length + tail.length && subset.startsWith(head) && subset.endsWith(tail);
 }
 
 /** True when two hosts name the same service once both are resolved in their objects' namespaces. */

@@ -1,107 +1,73 @@
 import { PlanRefusedError } from '../errors.js';
-import { ChangeLog, type Plan } from './changes.js';
+import type { Plan } from './changes.js';
 import { describeDestination } from './describe.js';
-import type { Destination, DestinationRule, HTTPRoute, HTTPRouteDestination, VirtualService } from './istio.js';
-import { sameHost } from './names.js';
-import { describeDestinations, editableVirtualService, findSubsetUser, finishPlan, namespaceOf, withHttpRoutes } from './plan-common.js';
-import { removeSubsets } from './plan-rollback.js';
+import { PlanContext, describeMirror, removeMirrors, removeShare, removeUnusedSubsets } from './edits.js';
+import type { Destination, HTTPRoute, VirtualService } from './istio.js';
+import { describeDestinations } from './plan-common.js';
 import type { ClearRequest } from './requests.js';
-import { effectiveWeight, isCatchAll } from './routes.js';
-import { readyPodsFor, type RoutingState } from './state.js';
+import { describeRoute, type RouteFacts } from './route-model.js';
+import type { RoutingState } from './state.js';
 
 /**
- * Readiness of a destination: ready pods behind its subset, or `undefined` when unknown (no subset,
- * subset absent from the selected DestinationRules, or no workload known to carry its labels).
- */
-export function destinationReadiness(state: RoutingState, dest: Destination, vsNamespace: string): { ready: number | undefined; why?: string } {
-  if (dest.subset === undefined) return { ready: undefined, why: 'no subset (the whole service)' };
-  const dr = findSubsetRule(state.destinationRules, dest, vsNamespace, state.namespace);
-  const subset = dr?.spec.subsets?.find((s) => s.name === dest.subset);
-  if (dr === undefined || subset === undefined) return { ready: undefined, why: `subset ${dest.subset} is in no selected DestinationRule` };
-  const ready = readyPodsFor(state, namespaceOf(dr, state.namespace), subset.labels ?? {});
-  return ready === undefined ? { ready, why: `no workload in the manifests carries the labels of subset ${dest.subset}` } : { ready };
-}
-
-/** The selected DestinationRule for the destination's host that defines its subset (or the first for the host). */
-export function findSubsetRule(drs: readonly DestinationRule[], dest: Destination, vsNamespace: string, ns: string): DestinationRule | undefined {
-  const forHost = drs.filter((dr) => sameHost(dr.spec.host, namespaceOf(dr, ns), dest.host, vsNamespace));
-  return forHost.find((dr) => (dr.spec.subsets ?? []).some((s) => s.name === dest.subset)) ?? forHost[0];
-}
-
-function softClearRoute(state: RoutingState, route: HTTPRoute, index: number, vs: VirtualService, ns: string, log: ChangeLog, warnings: string[]): HTTPRoute | undefined {
-  const label = route.name !== undefined ? `"${route.name}"` : `#${index}`;
-  const dests = route.route ?? [];
-  const status = dests.map((d) => ({ d, ...destinationReadiness(state, d.destination, ns) }));
-  const next: HTTPRoute = { ...route };
-  if (route.mirror?.subset !== undefined && destinationReadiness(state, route.mirror, ns).ready === 0) {
-    delete next.mirror;
-    delete next.mirrorPercentage;
-    log.add(vs, ns, 'remove-mirror', `remove mirror to ${describeDestination(route.mirror)}: no ready pods`);
-  }
-  const dead = status.filter((s) => s.ready === 0);
-  for (const s of status) {
-    if (s.ready === undefined && s.d.destination.subset !== undefined) {
-      warnings.push(`kept ${describeDestination(s.d.destination)} in route ${label} of VirtualService ${ns}/${vs.metadata.name}: readiness unknown (${s.why})`);
-    }
-  }
-  if (dead.length === 0) return next;
-  const alive = dests.filter((d) => !dead.some((s) => s.d === d));
-  if (alive.length === 0) {
-    if (isCatchAll(route)) {
-      warnings.push(`kept the catch-all route of VirtualService ${ns}/${vs.metadata.name}: none of its destinations has ready pods`);
-      return next;
-    }
-    log.add(vs, ns, 'remove-route', `remove route ${label} -> ${describeDestinations(dests)}: no ready pods`);
-    return undefined;
-  }
-  // Some destinations are dead: their share goes to the heaviest live destination.
-  const removedShare = dead.reduce((sum, s) => sum + effectiveWeight(s.d, dests.length), 0);
-  const best = alive.reduce((a, d) => (effectiveWeight(d, dests.length) > effectiveWeight(a, dests.length) ? d : a));
-  const kept: HTTPRouteDestination[] = alive.map((d) =>
-    d === best ? { ...d, weight: alive.length === 1 ? 100 : effectiveWeight(d, dests.length) + removedShare } : d,
-  );
-  next.route = kept;
-  for (const s of dead) log.add(vs, ns, 'remove-destination', `drop ${describeDestination(s.d.destination)} from route ${label}: no ready pods`);
-  log.add(vs, ns, 'set-destinations', `route ${label} -> ${describeDestinations(kept)}`);
-  return next;
-}
-
-function keepsUriPrefix(route: HTTPRoute): boolean {
-  return (route.match ?? []).some((m) => m.uri?.prefix !== undefined);
-}
-
-/**
- * Plans `clear`:
- * - `soft`: removes routes whose destinations all have no ready pods (a catch-all route is kept), drops
- *   dead destinations from mixed routes (their share goes to the heaviest live one), and mirrors to dead
- *   subsets; a destination whose readiness is unknown is kept with a warning (design rule 4);
- * - `hard`: keeps only catch-all routes and routes matching on a `uri.prefix`;
- * then removes the DestinationRule subsets no route uses (destinations and mirrors of every VirtualService
- * read, selected or not).
+ * Plans `clear` (design: command table, `clear`):
+ * - `soft`: from every route, the destinations whose subset has no ready pods (readiness known) go,
+ *   the others taking their weight in proportion; a targeted route all of whose destinations have no
+ *   ready pods is removed (its requests fall through to the routes after it, as before it was added); a
+ *   general route in that case is kept and reported (removing it would send its traffic to routes
+ *   never meant for it); a mirror (either form) to a subset with no ready pods is removed. A
+ *   destination whose readiness is unknown is kept, with a note saying why (design rule 4).
+ * - `hard`: keeps only catch-all routes and routes that match on a `uri.prefix`.
+ * Then both remove the **managed** subsets that no VirtualService in any namespace uses; hand-written
+ * subsets stay.
  * @throws PlanRefusedError when a VirtualService would be left with no HTTP route (nothing is written).
  */
 export function planClear(state: RoutingState, req: ClearRequest): Plan {
-  const ns = state.namespace;
-  const log = new ChangeLog();
-  const warnings: string[] = [];
-  const vsPairs = state.virtualServices.map((vs) => {
-    const after = editableVirtualService(vs);
-    const vsNs = namespaceOf(vs, ns);
-    const routes = after.spec.http.flatMap<HTTPRoute>((route, i) => {
-      if (req.mode === 'soft') return softClearRoute(state, route, i, after, vsNs, log, warnings) ?? [];
-      if (isCatchAll(route) || keepsUriPrefix(route)) return [route];
-      log.add(after, vsNs, 'remove-route', `remove route ${route.name !== undefined ? `"${route.name}"` : `#${i}`} (hard clear keeps only the catch-all and uri prefix routes)`);
-      return [];
-    });
-    if (routes.length === 0 && after.spec.http.length > 0) {
-      throw new PlanRefusedError(`clear would leave VirtualService ${vsNs}/${vs.metadata.name} with no HTTP route; nothing was written`);
+  const ctx = new PlanContext(state);
+  for (const vs of state.virtualServices) {
+    const facts = ctx.factsOf(vs);
+    const routes = facts.flatMap((f) => (req.mode === 'soft' ? softClear(ctx, vs, f) : hardClear(ctx, vs, f)));
+    if (routes.length === 0 && facts.length > 0) {
+      throw new PlanRefusedError(`clear would leave VirtualService ${ctx.namespaceOf(vs)}/${vs.metadata.name} with no HTTP route; nothing was written`);
     }
-    return { before: vs, after: withHttpRoutes(vs, after, routes) };
-  });
-  const users = [...vsPairs.map((p) => p.after), ...(state.subsetUsers?.virtualServices ?? []).filter((vs) => !state.virtualServices.includes(vs))];
-  const drPairs = state.destinationRules.map((dr) => ({
-    before: dr,
-    after: removeSubsets(dr, (s) => findSubsetUser(users, dr, s, ns) === undefined, [], ns, log, warnings),
-  }));
-  return finishPlan([...vsPairs, ...drPairs], log, warnings);
+    if (routes.length !== facts.length || routes.some((r, i) => r !== facts[i]?.route)) ctx.setRoutes(vs, routes);
+  }
+  removeUnusedSubsets(ctx, () => true, { handWrittenToo: false });
+  return ctx.finish();
+}
+
+function hardClear(ctx: PlanContext, vs: VirtualService, f: RouteFacts): HTTPRoute[] {
+  if (f.catchAll || (f.route.match ?? []).some((m) => m.uri?.prefix !== undefined)) return [f.route];
+  ctx.log.add(ctx.edit(vs), ctx.namespace, 'remove-route', `remove ${describeRoute(f.route, f.index)} (hard clear keeps only the catch-all and uri prefix routes)`);
+  return [];
+}
+
+function softClear(ctx: PlanContext, vs: VirtualService, f: RouteFacts): HTTPRoute[] {
+  const vsNs = ctx.namespaceOf(vs);
+  const name = `${vsNs}/${vs.metadata.name}`;
+  const label = describeRoute(f.route, f.index);
+  const dead = (d: Destination): boolean => {
+    const r = ctx.readinessOf(d, vsNs);
+    return r.known && r.ready === 0;
+  };
+  for (const d of f.route.route ?? []) {
+    const r = ctx.readinessOf(d.destination, vsNs);
+    if (!r.known && d.destination.subset !== undefined) ctx.warnings.push(`kept ${describeDestination(d.destination)} in ${label} of VirtualService ${name}: readiness unknown (${r.why})`);
+  }
+  const { route, removed } = removeMirrors(f.route, dead);
+  for (const m of removed) ctx.log.add(ctx.edit(vs), ctx.namespace, 'remove-mirror', `remove ${describeMirror(m)} from ${label}: no ready pods`);
+  const dests = route.route ?? [];
+  const deadOnes = dests.filter((d) => dead(d.destination));
+  if (deadOnes.length === 0) return [route];
+  if (deadOnes.length === dests.length) {
+    if (f.targeted) {
+      ctx.log.add(ctx.edit(vs), ctx.namespace, 'remove-route', `remove ${label} -> ${describeDestinations(dests)}: no ready pods`);
+      return [];
+    }
+    ctx.warnings.push(`kept ${label} of VirtualService ${name}: none of its destinations has ready pods, and its requests have nowhere else to go`);
+    return [route];
+  }
+  const result = removeShare(dests, (d) => deadOnes.includes(d));
+  for (const d of deadOnes) ctx.log.add(ctx.edit(vs), ctx.namespace, 'remove-destination', `drop ${describeDestination(d.destination)} from ${label}: no ready pods`);
+  ctx.log.add(ctx.edit(vs), ctx.namespace, 'set-destinations', `${label} -> ${describeDestinations(result.destinations)}`);
+  return [{ ...route, route: result.destinations }];
 }

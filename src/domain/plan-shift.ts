@@ -1,17 +1,27 @@
 import { NotFoundError, PlanRefusedError } from '../errors.js';
-import { ChangeLog, type Plan } from './changes.js';
-import { describeDestination } from './describe.js';
-import type { Destination, DestinationRule, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination } from './istio.js';
-import { jsonEqual } from './istio.js';
-import { sameHost, subsetNameFor } from './names.js';
-import { describeDestinations, editableDestinationRule, editableVirtualService, finishPlan, namespaceOf, type EditableVirtualService } from './plan-common.js';
-import type { HeaderTraffic, ShiftRequest, WeightTraffic } from './requests.js';
-import { catchAllMatch, effectiveWeight, findCatchAll, firstCatchAll, isCatchAll, isSubsetDestination, routesToHost } from './routes.js';
-import { readyPodsFor, type RoutingState } from './state.js';
+import type { Plan } from './changes.js';
+import { describeDestination, describeMatch } from './describe.js';
+import {
+  PlanContext,
+  chooseDestinationRule,
+  describeMirror,
+  ensureSubset,
+  isDestinationOf,
+  labelsText,
+  removeMirrors,
+  setShare,
+  type SubsetRef,
+} from './edits.js';
+import { jsonEqual, type Destination, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type StringMatch, type VirtualService } from './istio.js';
+import { resolveHost, subsetNameFor } from './names.js';
+import { describeDestinations } from './plan-common.js';
+import type { HeaderTraffic, ShiftRequest } from './requests.js';
+import { entryKey, generalRoutesOfHost, isCatchAll, routesOfHost, describeRoute, type RouteFacts } from './route-model.js';
+import type { RoutingState } from './state.js';
 
 /**
  * What to do when the build's pods are not ready (design rule 5): `fail` refuses the plan
- * (weight shifts against a cluster without `--force`), `warn` only warns.
+ * (weight shifts against a cluster without force), `warn` only warns.
  */
 export type ReadinessPolicy = 'fail' | 'warn';
 
@@ -21,208 +31,199 @@ export interface ShiftOptions {
 }
 
 /**
- * Plans `shift`: ensures the build's subset `<service>-<build>-<namespace>` in every selected
- * DestinationRule for the destination host, then in every selected VirtualService routing to that host:
- * - headers: ensures a managed route named after the subset, placed before every other route, that
- *   sends requests matching all headers 100% to the subset (its match is replaced if it differs);
- * - weight N: sets the catch-all route's destinations to `[primary: 100-N, subset: N]`, or the subset
- *   alone at 100 (promotion), dropping header routes and mirrors of the same build and any third
- *   destination; creates a catch-all last (100% to the subset) when there is none.
+ * Plans `shift` (design: command table, `shift`):
+ * 1. ensures the build's subset `<service>-<build>-<namespace>` in the one right DestinationRule
+ *    (see {@link chooseDestinationRule});
+ * 2. in every selected VirtualService that has routes of the destination host:
+ *    - headers: in front of each general route of the host, a managed route named after the subset
+ *      that matches what that route matches **and** carries all the headers (exact, or RE2 regex),
+ *      100% to the subset (a catch-all contributes the headers alone); other headers for the same build
+ *      replace the match; a managed route that makes an existing targeted route unreachable is written
+ *      with a warning;
+ *    - weight N (1..100): in every general route of the host the build gets N% and the route's other
+ *      destinations share 100-N in proportion to their weights (largest remainder; a destination
+ *      rounded to 0 is dropped and reported); at 100 the build is the only destination (promotion).
+ *      The build's managed header routes and mirrors go; managed fault routes take the new
+ *      destinations of the route they stand in front of. A catch-all route is never created.
  * Pure and idempotent: the same request on its own result plans no writes.
- * @throws NotFoundError when no selected DestinationRule has the host, or no selected VirtualService routes to it.
- * @throws PlanRefusedError when the build is already the only destination and N < 100, its pods are not ready
- *   under policy `fail`, or a catch-all route to other hosts would shadow the one to create.
+ * @throws NotFoundError when no DestinationRule fits, or no selected VirtualService has a route of the
+ *   host (weight: a general route of the host).
+ * @throws PlanRefusedError when N < 100 on a route whose only destination is the build (it was
+ *   promoted), or the build has no ready pods under policy `fail` (weight shifts only).
  * @throws UsageError when the subset name is not a DNS-1123 label.
  */
 export function planShift(state: RoutingState, req: ShiftRequest, options: ShiftOptions = { readinessPolicy: 'warn' }): Plan {
-  const ns = state.namespace;
-  const host = req.destination.host;
-  const subset = subsetNameFor(host, req.build, ns);
-  const log = new ChangeLog();
-  const warnings: string[] = [];
+  const ctx = new PlanContext(state);
+  const ns = ctx.namespace;
+  const subset = subsetNameFor(req.destination.host, req.build, ns);
+  const host = resolveHost(req.destination.host, ns);
+  const ref: SubsetRef = { host, subset };
+  const dest: Destination = { host: req.destination.host, port: { number: req.destination.port }, subset };
 
-  const drs = state.destinationRules.filter((dr) => sameHost(dr.spec.host, namespaceOf(dr, ns), host, ns));
-  if (drs.length === 0) {
-    const found = state.destinationRules.map((dr) => dr.spec.host);
-    throw new NotFoundError(
-      `no selected DestinationRule has host "${host}" in namespace ${ns}` +
-        (found.length > 0 ? ` (found hosts: ${[...new Set(found)].join(', ')})` : ' (no DestinationRule matched the label selector)'),
-    );
-  }
-  const targets = state.virtualServices.filter((vs) => (vs.spec.http ?? []).some((r) => routesToHost(r, host, namespaceOf(vs, ns))));
+  const dr = chooseDestinationRule(ctx, host, subset);
+  const targets = state.virtualServices.filter((vs) => routesOfHost(ctx.factsOf(vs), host).length > 0);
   if (targets.length === 0) {
     throw new NotFoundError(
       state.virtualServices.length === 0
-        ? `no VirtualService in namespace ${ns} matched the label selector`
-        : `no selected VirtualService has an HTTP route to "${host}" (selected: ${state.virtualServices.map((v) => v.metadata.name).join(', ')})`,
+        ? `no VirtualService selected in namespace ${ns}`
+        : `no selected VirtualService has a reachable HTTP route to ${host} (selected: ${state.virtualServices.map((v) => `${ctx.namespaceOf(v)}/${v.metadata.name}`).join(', ')})`,
     );
   }
-  for (const vs of state.virtualServices) {
-    if (!targets.includes(vs)) warnings.push(`skipped VirtualService ${namespaceOf(vs, ns)}/${vs.metadata.name}: no HTTP route to ${host}`);
+  const skipped = state.virtualServices.filter((vs) => !targets.includes(vs)).map((vs) => `${ctx.namespaceOf(vs)}/${vs.metadata.name}`);
+  if (skipped.length > 0) ctx.warnings.push(`skipped VirtualService ${skipped.join(', ')}: no route to ${host}`);
+
+  checkReadiness(ctx, req, ref, options.readinessPolicy);
+  ensureSubset(ctx, dr, subset, req.podSelector);
+
+  if (req.traffic.kind === 'headers') {
+    for (const vs of targets) ensureHeaderRoutes(ctx, vs, ref, dest, req.traffic);
+  } else {
+    let edited = 0;
+    for (const vs of targets) if (shiftWeight(ctx, vs, ref, dest, req.traffic.percent)) edited++;
+    if (edited === 0) {
+      throw new NotFoundError(`no selected VirtualService has a general route to ${host}: its routes are all targeted (header, query or source matches), and istiops never creates a catch-all route`);
+    }
   }
-
-  checkReadiness(state, req, subset, options.readinessPolicy, warnings);
-
-  const drPairs = drs.map((dr) => ({ before: dr, after: ensureSubset(dr, subset, req.podSelector, ns, log), addsSubsets: true }));
-  const dest: Destination = { host, port: { number: req.destination.port }, subset };
-  const vsPairs = targets.map((vs) => {
-    const after = editableVirtualService(vs);
-    if (req.traffic.kind === 'headers') ensureHeaderRoute(after, dest, req.traffic, ns, log);
-    else shiftWeight(after, dest, req.traffic, ns, log, warnings);
-    return { before: vs, after };
-  });
-  return finishPlan([...drPairs, ...vsPairs], log, warnings);
+  return ctx.finish();
 }
 
-function checkReadiness(state: RoutingState, req: ShiftRequest, subset: string, policy: ReadinessPolicy, warnings: string[]): void {
-  const ready = readyPodsFor(state, state.namespace, req.podSelector);
-  if (ready !== 0) return;
-  const what = `no ready pods carry the labels of subset ${subset} (${Object.entries(req.podSelector).map(([k, v]) => `${k}=${v}`).join(',')})`;
+function checkReadiness(ctx: PlanContext, req: ShiftRequest, ref: SubsetRef, policy: ReadinessPolicy): void {
+  const readiness = ctx.readiness.podsBehind(ref.host, req.podSelector);
+  if (!readiness.known) {
+    if (ctx.state.readiness.source !== 'none') ctx.warnings.push(`readiness of subset ${ref.subset} is unknown: ${readiness.why}`);
+    return;
+  }
+  if (readiness.note !== undefined) ctx.warnings.push(readiness.note);
+  if (readiness.ready > 0) return;
+  const what = `no ready pods behind subset ${ref.subset} (labels ${labelsText(req.podSelector)}) of ${ref.host}`;
   if (req.traffic.kind === 'weight' && policy === 'fail') {
-    throw new PlanRefusedError(`${what}; refusing to send traffic to nothing (use --force to override)`);
+    throw new PlanRefusedError(`${what}: refusing to send traffic to nothing`, { overridable: true });
   }
-  warnings.push(`warning: ${what}`);
+  ctx.warnings.push(`warning: ${what}`);
 }
 
-/** Adds the subset, or relabels it when its labels differ. Returns the DestinationRule to write (the same content when nothing changed). */
-function ensureSubset(dr: DestinationRule, subset: string, labels: Readonly<Record<string, string>>, ns: string, log: ChangeLog): DestinationRule {
-  const after = editableDestinationRule(dr);
-  const subsets = after.spec.subsets ?? [];
-  const existing = subsets.find((s) => s.name === subset);
-  const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-  if (existing === undefined) {
-    after.spec.subsets = [...subsets, { name: subset, labels: { ...labels } }];
-    log.add(after, ns, 'add-subset', `add subset ${subset} (labels ${text})`);
-  } else if (!jsonEqual(existing.labels ?? {}, labels)) {
-    existing.labels = { ...labels };
-    log.add(after, ns, 'update-subset', `set labels of subset ${subset} to ${text}`);
-  }
-  return after;
-}
-
-function headerMatch(traffic: HeaderTraffic): HTTPMatchRequest[] {
+function headerConditions(traffic: HeaderTraffic): Record<string, StringMatch> {
   const names = Object.keys(traffic.headers).sort();
-  return [{ headers: Object.fromEntries(names.map((n) => [n, traffic.regex ? { regex: traffic.headers[n] as string } : { exact: traffic.headers[n] as string }])) }];
+  return Object.fromEntries(names.map((n) => [n, traffic.regex ? { regex: traffic.headers[n] as string } : { exact: traffic.headers[n] as string }]));
 }
 
 function describeHeaders(traffic: HeaderTraffic): string {
-  return Object.entries(traffic.headers)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',') + (traffic.regex ? ' (regex)' : ' (exact)');
-}
-
-/**
- * Index of the build's managed route: the route named after the subset, or, for routes the original
- * tool created without a name, a header-matching route whose every destination is the subset.
- */
-export function findManagedRoute(routes: readonly HTTPRoute[], host: string, subset: string, ns: string): number {
-  const named = routes.findIndex((r) => r.name === subset);
-  if (named >= 0) return named;
-  return routes.findIndex(
-    (r) =>
-      r.name === undefined &&
-      !isCatchAll(r) &&
-      (r.match ?? []).some((m) => m.headers !== undefined) &&
-      (r.route ?? []).length > 0 &&
-      (r.route ?? []).every((d) => isSubsetDestination(d.destination, host, subset, ns)),
+  return (
+    Object.entries(traffic.headers)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') + (traffic.regex ? ' (regex)' : ' (exact)')
   );
 }
 
-function ensureHeaderRoute(vs: EditableVirtualService, dest: Destination, traffic: HeaderTraffic, ns: string, log: ChangeLog): void {
-  const subset = dest.subset as string;
-  const routes = vs.spec.http;
-  const match = headerMatch(traffic);
-  const route: HTTPRouteDestination[] = [{ destination: dest, weight: 100 }];
-  const index = findManagedRoute(routes, dest.host, subset, namespaceOf(vs, ns));
-  if (index < 0) {
-    routes.unshift({ name: subset, match, route });
-    log.add(vs, ns, 'add-route', `add route "${subset}" first: headers ${describeHeaders(traffic)} -> ${describeDestination(dest)} 100%`);
-    return;
-  }
-  const existing = routes[index] as HTTPRoute;
-  const updated: HTTPRoute = { ...existing, name: subset, match, route };
-  if (!jsonEqual(existing, updated)) {
-    routes[index] = updated;
-    log.add(vs, ns, 'update-route', `set route "${subset}" to headers ${describeHeaders(traffic)} -> ${describeDestination(dest)} 100%`);
-  }
-  // A managed route stranded after a catch-all can never match: it moves first.
-  const catchAll = firstCatchAll(routes);
-  if (catchAll >= 0 && index > catchAll) {
-    routes.splice(index, 1);
-    routes.unshift(updated);
-    log.add(vs, ns, 'update-route', `move route "${subset}" first: after the catch-all route it could never match`);
-  }
+/** The match of the managed header route in front of a general route: its entries each with the headers added. */
+function managedMatch(general: HTTPRoute, traffic: HeaderTraffic): HTTPMatchRequest[] {
+  const headers = headerConditions(traffic);
+  if (isCatchAll(general)) return [{ headers }];
+  return (general.match ?? []).map((entry) => {
+    const conditions: HTTPMatchRequest = { ...entry, headers: { ...(entry.headers ?? {}), ...headers } };
+    delete conditions.name;
+    return conditions;
+  });
 }
 
-function shiftWeight(
-  vs: EditableVirtualService,
-  dest: Destination,
-  traffic: WeightTraffic,
-  ns: string,
-  log: ChangeLog,
-  warnings: string[],
-): void {
-  const subset = dest.subset as string;
-  const vsNs = namespaceOf(vs, ns);
-  const percent = traffic.percent;
-
-  // Header routes and mirrors of the same build are superseded by the weight.
-  for (let i = vs.spec.http.length - 1; i >= 0; i--) {
-    const r = vs.spec.http[i] as HTTPRoute;
-    if (!isCatchAll(r) && findManagedRoute([r], dest.host, subset, vsNs) === 0) {
-      vs.spec.http.splice(i, 1);
-      log.add(vs, ns, 'remove-route', `remove header route "${r.name ?? `#${i}`}" of subset ${subset} (superseded by the weight)`);
-    }
-  }
-  for (const r of vs.spec.http) {
-    if (r.mirror && isSubsetDestination(r.mirror, dest.host, subset, vsNs)) {
-      delete r.mirror;
-      delete r.mirrorPercentage;
-      log.add(vs, ns, 'remove-mirror', `remove mirror to subset ${subset} (superseded by the weight)`);
-    }
-  }
-
-  const index = findCatchAll(vs, dest.host, vsNs);
-  if (index < 0) {
-    const other = firstCatchAll(vs.spec.http);
-    if (other >= 0) {
-      // A catch-all to other hosts already matches every request: one appended after it could never match.
-      throw new PlanRefusedError(
-        `VirtualService ${vsNs}/${vs.metadata.name}: its catch-all route (#${other}) sends traffic to other hosts than ${dest.host}; a catch-all route for ${dest.host} after it could never match`,
-      );
-    }
-    vs.spec.http.push({ match: catchAllMatch(), route: [{ destination: dest, weight: 100 }] });
-    log.add(vs, ns, 'add-route', `add catch-all route last -> ${describeDestination(dest)} 100%`);
-    if (percent < 100) warnings.push(`warning: VirtualService ${vsNs}/${vs.metadata.name} had no catch-all route to ${dest.host}; the new one sends 100% to ${subset}`);
+function ensureHeaderRoutes(ctx: PlanContext, vs: VirtualService, ref: SubsetRef, dest: Destination, traffic: HeaderTraffic): void {
+  const facts = ctx.factsOf(vs);
+  const vsNs = ctx.namespaceOf(vs);
+  const general = new Set(generalRoutesOfHost(facts, ref.host).map((f) => f.index));
+  if (general.size === 0) {
+    ctx.warnings.push(`skipped VirtualService ${vsNs}/${vs.metadata.name}: its routes to ${ref.host} are all targeted`);
     return;
   }
-  const route = vs.spec.http[index] as HTTPRoute;
-  const dests = route.route ?? [];
-  const own = dests.find((d) => isSubsetDestination(d.destination, dest.host, subset, vsNs));
-  const others = dests.filter((d) => d !== own);
-  const primary = others.reduce<HTTPRouteDestination | undefined>(
-    (best, d) => (best === undefined || effectiveWeight(d, dests.length) > effectiveWeight(best, dests.length) ? d : best),
-    undefined,
-  );
-  // An existing destination keeps its other fields (headers, ...) but takes the requested host and port.
-  const subsetDest: HTTPRouteDestination = own ? { ...own, destination: { ...own.destination, ...dest } } : { destination: dest };
-  let next: HTTPRouteDestination[];
-  if (percent === 100) {
-    next = [{ ...subsetDest, weight: 100 }];
-  } else if (primary === undefined) {
-    throw new PlanRefusedError(
-      `VirtualService ${vsNs}/${vs.metadata.name}: the catch-all route already sends all traffic to ${subset}; there is no primary to keep ${100 - percent}% (roll back first)`,
-    );
-  } else {
-    next = [{ ...primary, weight: 100 - percent }, { ...subsetDest, weight: percent }];
+  const own = (f: RouteFacts): boolean => f.managed?.kind === 'header' && f.managed.subset === ref.subset && f.route.route?.every((d) => isDestinationOf(d.destination, ref, vsNs)) === true;
+  const previous = facts.filter(own).map((f) => f.route);
+  const next: HTTPRoute[] = [];
+  const added: { route: HTTPRoute; before: RouteFacts }[] = [];
+  for (const f of facts) {
+    if (own(f)) continue;
+    if (general.has(f.index)) {
+      const template = previous[added.length] ?? {};
+      const managed: HTTPRoute = { ...template, name: ref.subset, match: managedMatch(f.route, traffic), route: [{ destination: dest, weight: 100 }] };
+      next.push(managed);
+      added.push({ route: managed, before: f });
+    }
+    next.push(f.route);
   }
-  if (jsonEqual(dests, next)) return;
-  for (const d of others) {
-    if (d !== primary || percent === 100) {
-      const why = d === primary ? 'promoted build replaces the primary' : 'left from an earlier canary';
-      log.add(vs, ns, 'remove-destination', `drop ${describeDestination(d.destination)} (${effectiveWeight(d, dests.length)}%) from the catch-all route: ${why}`);
+  const routes = vs.spec.http ?? [];
+  if (jsonEqual(routes, next)) return;
+  const after = ctx.edit(vs);
+  ctx.setRoutes(vs, next);
+  const verb = previous.length === 0 ? 'add' : 'set';
+  for (const a of added) {
+    const where = a.before.index === 0 && previous.length === 0 ? 'first' : `before ${describeRoute(a.before.route, a.before.index)}`;
+    const matchText = isCatchAll(a.before.route) ? '' : ` and ${(a.before.route.match ?? []).map(describeMatch).join(' | ')}`;
+    ctx.log.add(after, ctx.namespace, previous.length === 0 ? 'add-route' : 'update-route', `${verb} route "${ref.subset}" ${where}: headers ${describeHeaders(traffic)}${matchText} -> ${describeDestination(dest)} 100%`);
+  }
+  for (let i = added.length; i < previous.length; i++) {
+    ctx.log.add(after, ctx.namespace, 'remove-route', `remove route "${ref.subset}" left in front of a route that no longer goes to ${ref.host}`);
+  }
+  warnShadowed(ctx, vs, next, added.map((a) => a.route));
+}
+
+/** Warns about targeted routes that a new managed route makes unreachable (same conditions, earlier). */
+function warnShadowed(ctx: PlanContext, vs: VirtualService, routes: readonly HTTPRoute[], managed: readonly HTTPRoute[]): void {
+  const keys = new Set(managed.flatMap((r) => (r.match ?? []).map(entryKey)));
+  routes.forEach((r, i) => {
+    if (managed.includes(r) || r.match === undefined || r.match.length === 0) return;
+    if (r.match.every((m) => keys.has(entryKey(m)))) {
+      ctx.warnings.push(`warning: ${describeRoute(r, i)} of VirtualService ${ctx.namespaceOf(vs)}/${vs.metadata.name} is now unreachable: the managed route before it has the same conditions`);
+    }
+  });
+}
+
+/** Returns false when the VirtualService has no general route of the host (skipped with a warning). */
+function shiftWeight(ctx: PlanContext, vs: VirtualService, ref: SubsetRef, dest: Destination, percent: number): boolean {
+  const facts = ctx.factsOf(vs);
+  const vsNs = ctx.namespaceOf(vs);
+  const name = `${vsNs}/${vs.metadata.name}`;
+  const general = generalRoutesOfHost(facts, ref.host);
+  if (general.length === 0) {
+    ctx.warnings.push(`skipped VirtualService ${name}: its routes to ${ref.host} are all targeted, and istiops never creates a catch-all route`);
+    return false;
+  }
+  const isBuild = (d: Destination): boolean => isDestinationOf(d, ref, vsNs);
+  const after = ctx.edit(vs);
+  const kept: { route: HTTPRoute; fact: RouteFacts }[] = [];
+  const newDestinations = new Map<RouteFacts, HTTPRouteDestination[]>();
+  for (const f of facts) {
+    if (general.includes(f)) {
+      const result = setShare(f.route.route ?? [], (d) => isBuild(d.destination), dest, percent);
+      if (result === undefined) {
+        throw new PlanRefusedError(
+          `VirtualService ${name}: ${describeRoute(f.route, f.index)} already sends all its traffic to ${ref.subset}; there is no other destination to keep ${100 - percent}% (shift another build to 100 instead)`,
+        );
+      }
+      newDestinations.set(f, result.destinations);
+      if (!jsonEqual(result.destinations, f.route.route)) {
+        for (const d of result.dropped) {
+          const why = d.why === 'promoted' ? 'the promoted build replaces it' : 'its share rounds to 0';
+          ctx.log.add(after, ctx.namespace, 'remove-destination', `drop ${describeDestination(d.destination)} (${d.weight}%) from ${describeRoute(f.route, f.index)}: ${why}`);
+        }
+        ctx.log.add(after, ctx.namespace, 'set-destinations', `${describeRoute(f.route, f.index)} -> ${describeDestinations(result.destinations)}${percent === 100 ? ' (promotion)' : ''}`);
+      }
+      kept.push({ route: { ...f.route, route: result.destinations }, fact: f });
+    } else if (f.managed?.kind === 'header' && f.managed.subset === ref.subset) {
+      ctx.log.add(after, ctx.namespace, 'remove-route', `remove header route "${f.route.name ?? `#${f.index}`}" of subset ${ref.subset} (superseded by the weight)`);
+    } else {
+      kept.push({ route: f.route, fact: f });
     }
   }
-  route.route = next;
-  log.add(vs, ns, 'set-destinations', `catch-all route -> ${describeDestinations(next)}${percent === 100 ? ' (promotion)' : ''}`);
+  const routes = kept.map(({ route, fact }, i) => {
+    // A weight supersedes the build's mirrors.
+    const { route: unmirrored, removed } = removeMirrors(route, isBuild);
+    for (const m of removed) ctx.log.add(after, ctx.namespace, 'remove-mirror', `remove ${describeMirror(m)} from ${describeRoute(route, fact.index)} (superseded by the weight)`);
+    if (fact.managed?.kind !== 'fault') return unmirrored;
+    // A managed fault route takes the new destinations of the general route it stands in front of.
+    const behind = kept.slice(i + 1).find((k) => k.fact.managed === undefined);
+    const dests = behind === undefined ? undefined : newDestinations.get(behind.fact);
+    if (dests === undefined || jsonEqual(dests, unmirrored.route)) return unmirrored;
+    ctx.log.add(after, ctx.namespace, 'set-destinations', `fault ${describeRoute(route, fact.index)} -> ${describeDestinations(dests)} (follows the route behind it)`);
+    return { ...unmirrored, route: dests };
+  });
+  ctx.setRoutes(vs, routes);
+  return true;
 }

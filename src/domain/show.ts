@@ -1,8 +1,9 @@
 import type { Destination, DestinationRule, HTTPRoute, StringMatch, VirtualService } from './istio.js';
-import { resolveHost, sameHost } from './names.js';
+import { resolveHost, serviceOfHost } from './names.js';
 import { namespaceOf } from './plan-common.js';
-import { effectiveWeight, isCatchAll } from './routes.js';
-import { readyPodsFor, type RoutingState } from './state.js';
+import { ReadinessIndex } from './readiness.js';
+import { classifyVirtualService, effectiveWeight, mirrorsOf, type RouteFacts } from './route-model.js';
+import type { RoutingState } from './state.js';
 
 /**
  * The `show` report, `-o json|yaml` prints it as is. Stable: fields are only ever added, and
@@ -43,14 +44,28 @@ export interface RouteReport {
   readonly index: number;
   readonly name: string | null;
   readonly catchAll: boolean;
+  /** False when a catch-all route comes before it, or an earlier route has each of its match entries. */
+  readonly reachable: boolean;
+  /** True when every match entry selects requests by sender (headers, query parameters, source). */
+  readonly targeted: boolean;
   /** Match entries (OR); the conditions of one entry all hold (AND). Empty for a route without match. */
   readonly match: readonly (readonly MatchConditionReport[])[];
   readonly destinations: readonly DestinationReport[];
-  readonly mirror: (DestinationReport & { readonly percentage: number | null }) | null;
+  /** The `mirror` form (with `mirrorPercentage`), or null. */
+  readonly mirror: MirrorReport | null;
+  /** Every mirror of the route, both forms (`mirror` and the `mirrors` list), in that order. */
+  readonly mirrors: readonly MirrorReport[];
   /** The route's `fault` as written, or null. */
   readonly fault: Readonly<Record<string, unknown>> | null;
   readonly warnings: readonly string[];
 }
+
+/** A mirror: where a copy of the requests goes (responses discarded), and the percent mirrored. */
+export type MirrorReport = DestinationReport & {
+  /** Percent of requests mirrored (0..100, decimals), null when not written (100). */
+  readonly percentage: number | null;
+  readonly form: 'mirror' | 'mirrors';
+};
 
 /** One destination of a route, with the subset's labels and ready pods when known. */
 export interface DestinationReport {
@@ -74,76 +89,108 @@ function conditions(match: NonNullable<HTTPRoute['match']>[number]): MatchCondit
   if (match.uri) add('uri', match.uri);
   for (const [name, value] of Object.entries(match.headers ?? {})) add(`headers.${name}`, value);
   for (const key of Object.keys(match)) {
-    if (key !== 'uri' && key !== 'headers' && key !== 'name') out.push({ field: key, kind: 'other', value: JSON.stringify(match[key]) });
+    if (key !== 'uri' && key !== 'headers' && key !== 'name' && match[key] !== undefined) out.push({ field: key, kind: 'other', value: JSON.stringify(match[key]) });
   }
   return out;
 }
 
-function subsetRule(state: RoutingState, dest: Destination, vsNs: string): DestinationRule[] {
-  return state.destinationRules.filter((dr) => sameHost(dr.spec.host, namespaceOf(dr, state.namespace), dest.host, vsNs));
+/** Indexes built once per report, so that the report costs time linear in the objects read. */
+class ReportIndex {
+  readonly state: RoutingState;
+  readonly readiness: ReadinessIndex;
+  /** DestinationRules read, by resolved host. */
+  readonly rulesByHost = new Map<string, DestinationRule[]>();
+  /** Namespaces whose DestinationRules were read. */
+  readonly namespacesRead = new Set<string>();
+
+  constructor(state: RoutingState) {
+    this.state = state;
+    this.readiness = new ReadinessIndex(state);
+    this.namespacesRead.add(state.namespace);
+    for (const dr of state.destinationRules) {
+      const drNs = namespaceOf(dr, state.namespace);
+      this.namespacesRead.add(drNs);
+      const host = resolveHost(dr.spec.host, drNs);
+      const list = this.rulesByHost.get(host);
+      if (list) list.push(dr);
+      else this.rulesByHost.set(host, [dr]);
+    }
+  }
 }
 
-function destinationReport(state: RoutingState, dest: Destination, weight: number, vsNs: string, warnings: string[]): DestinationReport {
-  const rules = subsetRule(state, dest, vsNs);
+function destinationReport(index: ReportIndex, dest: Destination, weight: number, vsNs: string, warnings: string[]): DestinationReport {
+  const host = resolveHost(dest.host, vsNs);
+  const rules = index.rulesByHost.get(host) ?? [];
   let labels: Record<string, string> | null = null;
   let readyPods: number | null = null;
   if (dest.subset !== undefined) {
-    const found = rules.map((dr) => ({ dr, s: dr.spec.subsets?.find((s) => s.name === dest.subset) })).find((x) => x.s !== undefined);
-    if (found?.s) {
-      labels = { ...(found.s.labels ?? {}) };
-      readyPods = readyPodsFor(state, namespaceOf(found.dr, state.namespace), labels) ?? null;
-      if (readyPods === 0) warnings.push(`subset ${dest.subset} has no ready pods`);
+    const subset = rules.flatMap((dr) => dr.spec.subsets ?? []).find((s) => s.name === dest.subset);
+    if (subset !== undefined) {
+      labels = { ...(subset.labels ?? {}) };
+      const readiness = index.readiness.podsBehind(host, labels);
+      readyPods = readiness.known ? readiness.ready : null;
+      if (readyPods === 0) warnings.push(`subset ${dest.subset} of ${host} has no ready pods`);
+    } else if (rules.length > 0) {
+      warnings.push(`subset ${dest.subset} is missing from DestinationRule ${rules.map((r) => `${namespaceOf(r, index.state.namespace)}/${r.metadata.name}`).join(', ')} of host ${host}`);
     } else {
-      warnings.push(
-        rules.length > 0
-          ? `subset ${dest.subset} is missing from DestinationRule ${rules.map((r) => r.metadata.name).join(', ')}`
-          : `subset ${dest.subset} is missing: no selected DestinationRule has host ${dest.host}`,
-      );
+      const namespace = serviceOfHost(host)?.namespace;
+      if (namespace === undefined || index.namespacesRead.has(namespace)) {
+        warnings.push(`subset ${dest.subset} cannot be resolved: host ${host} resolves to no DestinationRule host`);
+      }
     }
   }
   return { host: dest.host, port: dest.port?.number ?? null, weight, subset: dest.subset ?? null, labels, readyPods };
 }
 
-function routeReport(state: RoutingState, route: HTTPRoute, index: number, afterCatchAll: boolean, vsNs: string): RouteReport {
+function routeReport(index: ReportIndex, f: RouteFacts, vsNs: string): RouteReport {
   const warnings: string[] = [];
+  const route = f.route;
   const dests = route.route ?? [];
-  const destinations = dests.map((d) => destinationReport(state, d.destination, effectiveWeight(d, dests.length), vsNs, warnings));
-  if (afterCatchAll) warnings.push('unreachable: a catch-all route comes before it');
+  const destinations = dests.map((d) => destinationReport(index, d.destination, effectiveWeight(d, dests.length), vsNs, warnings));
+  if (f.unreachable?.kind === 'after-catch-all') warnings.push(`unreachable: catch-all route #${f.unreachable.catchAllIndex} comes before it`);
+  if (f.unreachable?.kind === 'shadowed') warnings.push(`unreachable: route #${f.unreachable.byIndex} before it has each of its match entries`);
   if (dests.length === 1 && dests[0]?.weight !== undefined && dests[0].weight < 100) {
     warnings.push(`lone destination with weight ${dests[0].weight} (Istio sends it 100%)`);
   }
-  const mirror = route.mirror
-    ? { ...destinationReport(state, route.mirror, 0, vsNs, warnings), percentage: route.mirrorPercentage?.value ?? null }
-    : null;
+  const mirrors: MirrorReport[] = mirrorsOf(route).map((m) => ({
+    ...destinationReport(index, m.destination, 0, vsNs, warnings),
+    percentage: m.percentage ?? null,
+    form: m.form,
+  }));
   return {
-    index,
+    index: f.index,
     name: route.name ?? null,
-    catchAll: isCatchAll(route),
+    catchAll: f.catchAll,
+    reachable: f.unreachable === undefined,
+    targeted: f.targeted,
     match: (route.match ?? []).map(conditions),
     destinations,
-    mirror,
+    mirror: mirrors.find((m) => m.form === 'mirror') ?? null,
+    mirrors,
     fault: route.fault ?? null,
     warnings,
   };
 }
 
-function virtualServiceReport(state: RoutingState, vs: VirtualService): VirtualServiceReport {
-  const vsNs = namespaceOf(vs, state.namespace);
-  const routes = vs.spec.http ?? [];
-  const firstCatchAll = routes.findIndex(isCatchAll);
+function virtualServiceReport(index: ReportIndex, vs: VirtualService): VirtualServiceReport {
+  const vsNs = namespaceOf(vs, index.state.namespace);
+  const facts = classifyVirtualService(vs, index.state.namespace);
   const warnings: string[] = [];
-  for (const dr of state.destinationRules) {
-    const names = (dr.spec.subsets ?? []).map((s) => s.name);
-    const dups = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-    const usesHost = routes.some((r) => (r.route ?? []).some((d) => sameHost(d.destination.host, vsNs, dr.spec.host, namespaceOf(dr, state.namespace))));
-    if (dups.length > 0 && usesHost) warnings.push(`DestinationRule ${dr.metadata.name} has duplicate subset names: ${dups.join(', ')}`);
+  const hosts = new Set(facts.flatMap((f) => [...f.destinationHosts, ...mirrorsOf(f.route).map((m) => resolveHost(m.destination.host, vsNs))]));
+  for (const host of hosts) {
+    for (const dr of index.rulesByHost.get(host) ?? []) {
+      const seen = new Set<string>();
+      const dups = new Set<string>();
+      for (const s of dr.spec.subsets ?? []) (seen.has(s.name) ? dups : seen).add(s.name);
+      if (dups.size > 0) warnings.push(`DestinationRule ${namespaceOf(dr, index.state.namespace)}/${dr.metadata.name} has duplicate subset names: ${[...dups].join(', ')}`);
+    }
   }
   return {
     name: vs.metadata.name,
     namespace: vsNs,
     hosts: [...(vs.spec.hosts ?? [])],
     gateways: [...(vs.spec.gateways ?? [])],
-    http: routes.map((r, i) => routeReport(state, r, i, firstCatchAll >= 0 && i > firstCatchAll, vsNs)),
+    http: facts.map((f) => routeReport(index, f, vsNs)),
     tcpRoutes: Array.isArray(vs.spec['tcp']) ? vs.spec['tcp'].length : 0,
     tlsRoutes: Array.isArray(vs.spec['tls']) ? vs.spec['tls'].length : 0,
     warnings,
@@ -152,12 +199,16 @@ function virtualServiceReport(state: RoutingState, vs: VirtualService): VirtualS
 
 /**
  * Builds the `show` report of every selected VirtualService, with the checks Kiali and
- * `istioctl analyze` report: subsets missing from the DestinationRules, routes after the catch-all
- * that can never match, a lone destination weighted below 100, duplicate subset names, subsets with
- * no ready pods, and more than one selected VirtualService for the same host. Pure.
+ * `istioctl analyze` report: a subset missing from the DestinationRules of its host, a host that
+ * resolves to no DestinationRule host, unreachable routes (after a catch-all, or shadowed by an
+ * earlier route with the same match entries), a lone destination weighted below 100, duplicate subset
+ * names, subsets with no ready pods (readiness through the Service's selector, or unknown), and more
+ * than one selected VirtualService bound to the mesh for the same host (istioctl analyze's
+ * "conflicting mesh gateway hosts"). Pure; linear in the objects read.
  */
 export function buildTrafficReport(state: RoutingState): TrafficReport {
-  const warnings: string[] = [];
+  const index = new ReportIndex(state);
+  const warnings: string[] = [...(state.notes ?? [])];
   const byHost = new Map<string, string[]>();
   for (const vs of state.virtualServices) {
     // Only VirtualServices bound to the mesh (no gateways, or "mesh" among them) conflict, as istioctl analyze has it.
@@ -175,7 +226,7 @@ export function buildTrafficReport(state: RoutingState): TrafficReport {
     apiVersion: 'istiops/v1',
     kind: 'TrafficReport',
     namespace: state.namespace,
-    virtualServices: state.virtualServices.map((vs) => virtualServiceReport(state, vs)),
+    virtualServices: state.virtualServices.map((vs) => virtualServiceReport(index, vs)),
     warnings,
   };
 }

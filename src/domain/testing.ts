@@ -21,7 +21,7 @@ import type {
 import { clone } from './istio.js';
 import { sameHost } from './names.js';
 import type { ShiftRequest, RollbackRequest } from './requests.js';
-import { isCatchAll, subsetUses } from './routes.js';
+import { isCatchAll, subsetUses } from './route-model.js';
 import type { ReadinessSource, RoutingState, Workload } from './state.js';
 
 export const NS = 'default';

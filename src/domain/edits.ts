@@ -1,0 +1,358 @@
+/**
+ * The edit steps every planner composes, over one small planning context. Each step is pure: it
+ * works on working copies of the objects that were read, logs what it changes, and never does I/O.
+ */
+import { NotFoundError } from '../errors.js';
+import { ChangeLog, type Plan } from './changes.js';
+import { describeDestination } from './describe.js';
+import { clone, jsonEqual, type Destination, type DestinationRule, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from './istio.js';
+import { isManagedSubsetName, resolveHost, serviceNameOf, serviceOfHost } from './names.js';
+import { finishPlan, namespaceOf } from './plan-common.js';
+import { ReadinessIndex, type Readiness } from './readiness.js';
+import { classifyVirtualService, effectiveWeight, subsetUses, type RouteFacts } from './route-model.js';
+import type { RoutingState } from './state.js';
+import { apportion } from './weights.js';
+
+/** A subset of a resolved host: what a build is, once its name is known. */
+export interface SubsetRef {
+  /** Fully resolved host (see `resolveHost`). */
+  readonly host: string;
+  readonly subset: string;
+}
+
+/** `k=v,k2=v2`. */
+export function labelsText(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** True when a destination (written in a VirtualService of `vsNamespace`) is the subset `ref`. */
+export function isDestinationOf(d: Destination, ref: SubsetRef, vsNamespace: string): boolean {
+  return d.subset === ref.subset && resolveHost(d.host, vsNamespace) === ref.host;
+}
+
+/**
+ * The state of one plan: working copies of the objects it edits, the change log and the warnings.
+ * Planners edit only through it, so that the plan lists exactly the objects whose content changed.
+ */
+export class PlanContext {
+  readonly state: RoutingState;
+  /** The command's namespace: objects without `metadata.namespace` are in it. */
+  readonly namespace: string;
+  readonly log = new ChangeLog();
+  readonly warnings: string[] = [];
+  readonly #virtualServices = new Map<VirtualService, VirtualService>();
+  readonly #destinationRules = new Map<DestinationRule, { after: DestinationRule; addsSubsets: boolean }>();
+  #readiness: ReadinessIndex | undefined;
+  #facts = new Map<VirtualService, RouteFacts[]>();
+
+  constructor(state: RoutingState) {
+    this.state = state;
+    this.namespace = state.namespace;
+    for (const note of state.notes ?? []) this.warnings.push(note);
+  }
+
+  /** Namespace of an object read (the command's when unset). */
+  namespaceOf(obj: VirtualService | DestinationRule): string {
+    return namespaceOf(obj, this.namespace);
+  }
+
+  /** The readiness index of the state, built on first use. */
+  get readiness(): ReadinessIndex {
+    this.#readiness ??= new ReadinessIndex(this.state);
+    return this.#readiness;
+  }
+
+  /** The route facts of a VirtualService as read (before any edit). */
+  factsOf(vs: VirtualService): RouteFacts[] {
+    let facts = this.#facts.get(vs);
+    if (facts === undefined) {
+      facts = classifyVirtualService(vs, this.namespace);
+      this.#facts.set(vs, facts);
+    }
+    return facts;
+  }
+
+  /** The working copy of a VirtualService read: edits go there. */
+  edit(vs: VirtualService): VirtualService {
+    let copy = this.#virtualServices.get(vs);
+    if (copy === undefined) {
+      copy = clone(vs);
+      this.#virtualServices.set(vs, copy);
+    }
+    return copy;
+  }
+
+  /** The working copy of a DestinationRule read. */
+  editRule(dr: DestinationRule): DestinationRule {
+    let entry = this.#destinationRules.get(dr);
+    if (entry === undefined) {
+      entry = { after: clone(dr), addsSubsets: false };
+      this.#destinationRules.set(dr, entry);
+    }
+    return entry.after;
+  }
+
+  /** The VirtualService as the plan leaves it (the original when untouched). */
+  current(vs: VirtualService): VirtualService {
+    return this.#virtualServices.get(vs) ?? vs;
+  }
+
+  /** Replaces the HTTP routes of a VirtualService (keeping `http` absent when it was and stays empty). */
+  setRoutes(vs: VirtualService, routes: HTTPRoute[]): void {
+    const copy = this.edit(vs);
+    if (vs.spec.http === undefined && routes.length === 0) delete copy.spec.http;
+    else copy.spec.http = routes;
+  }
+
+  /** Marks a DestinationRule as gaining or relabelling a subset (it is written before the VirtualServices). */
+  markAddsSubsets(dr: DestinationRule): void {
+    this.editRule(dr);
+    const entry = this.#destinationRules.get(dr);
+    if (entry) entry.addsSubsets = true;
+  }
+
+  /** The ready pods behind a destination of a VirtualService in `vsNamespace`, through its subset's labels. */
+  readinessOf(d: Destination, vsNamespace: string): Readiness {
+    if (d.subset === undefined) return { known: false, why: 'no subset (the whole service)' };
+    const host = resolveHost(d.host, vsNamespace);
+    const labels = this.subsetLabels(host, d.subset);
+    if (labels === undefined) return { known: false, why: `subset ${d.subset} is in no DestinationRule read for ${host}` };
+    return this.readiness.podsBehind(host, labels);
+  }
+
+  /** The labels of a subset of a resolved host in the DestinationRules read (as the plan leaves them). */
+  subsetLabels(host: string, subset: string): Readonly<Record<string, string>> | undefined {
+    for (const dr of this.state.destinationRules) {
+      const current = this.#destinationRules.get(dr)?.after ?? dr;
+      if (resolveHost(current.spec.host, this.namespaceOf(current)) !== host) continue;
+      const s = current.spec.subsets?.find((x) => x.name === subset);
+      if (s) return s.labels ?? {};
+    }
+    return undefined;
+  }
+
+  /** The frozen plan: every object whose content changed, make-before-break ordered. */
+  finish(): Plan {
+    const pairs = [
+      ...[...this.#virtualServices].map(([before, after]) => ({ before, after })),
+      ...[...this.#destinationRules].map(([before, { after, addsSubsets }]) => ({ before, after, addsSubsets })),
+    ];
+    return finishPlan(pairs, this.log, this.warnings);
+  }
+}
+
+/**
+ * Picks the one DestinationRule that gets a build's subset (design: "Which objects a command edits"):
+ * among the selected DestinationRules of the command's namespace whose host resolves to `host` and
+ * which have no `workloadSelector` (such a rule applies to some clients only), the one that already
+ * holds the subset, else one holding other managed subsets of the service, else the first by name.
+ * Istio merges the DestinationRules of a host and only the first definition of a subset name takes
+ * effect, so the subset is written once.
+ * @throws NotFoundError naming the hosts that were found when there is none.
+ */
+export function chooseDestinationRule(ctx: PlanContext, host: string, subset: string): DestinationRule {
+  const service = serviceNameOf(host);
+  const namespace = serviceOfHost(host)?.namespace ?? ctx.namespace;
+  const candidates = ctx.state.destinationRules
+    .filter((dr) => ctx.namespaceOf(dr) === ctx.namespace && resolveHost(dr.spec.host, ctx.namespaceOf(dr)) === host && dr.spec.workloadSelector === undefined)
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const chosen =
+    candidates.find((dr) => (dr.spec.subsets ?? []).some((s) => s.name === subset)) ??
+    candidates.find((dr) => (dr.spec.subsets ?? []).some((s) => isManagedSubsetName(s.name, service, namespace))) ??
+    candidates[0];
+  if (chosen === undefined) {
+    const found = [...new Set(ctx.state.destinationRules.map((dr) => dr.spec.host))];
+    const withSelector = ctx.state.destinationRules.filter((dr) => resolveHost(dr.spec.host, ctx.namespaceOf(dr)) === host && dr.spec.workloadSelector !== undefined);
+    throw new NotFoundError(
+      `no selected DestinationRule of namespace ${ctx.namespace} has host ${host} without a workloadSelector` +
+        (withSelector.length > 0
+          ? ` (DestinationRule ${withSelector.map((d) => d.metadata.name).join(', ')} applies only to the workloads it selects)`
+          : found.length > 0
+            ? ` (found hosts: ${found.join(', ')})`
+            : ' (no DestinationRule was selected)'),
+    );
+  }
+  return chosen;
+}
+
+/**
+ * Ensures the subset exists in the DestinationRule with exactly these labels: adds it, or relabels it
+ * (keeping its other fields). Marks the rule to be written before the VirtualServices.
+ */
+export function ensureSubset(ctx: PlanContext, dr: DestinationRule, subset: string, labels: Readonly<Record<string, string>>): void {
+  const existing = (dr.spec.subsets ?? []).find((s) => s.name === subset);
+  if (existing !== undefined && jsonEqual(existing.labels ?? {}, labels)) return;
+  const after = ctx.editRule(dr);
+  ctx.markAddsSubsets(dr);
+  if (existing === undefined) {
+    after.spec.subsets = [...(after.spec.subsets ?? []), { name: subset, labels: { ...labels } }];
+    ctx.log.add(after, ctx.namespace, 'add-subset', `add subset ${subset} (labels ${labelsText(labels)})`);
+  } else {
+    const copy = after.spec.subsets?.find((s) => s.name === subset);
+    if (copy) copy.labels = { ...labels };
+    ctx.log.add(after, ctx.namespace, 'update-subset', `set labels of subset ${subset} to ${labelsText(labels)}`);
+  }
+}
+
+/** A destination list after an edit, and the destinations it dropped (with their weight before). */
+export interface ShareResult {
+  readonly destinations: HTTPRouteDestination[];
+  readonly dropped: readonly { readonly destination: Destination; readonly weight: number; readonly why: 'promoted' | 'rounded to 0' }[];
+}
+
+/**
+ * Gives the build `percent` (integer 1..100) of a route and lets the route's other destinations share
+ * the rest in proportion to their current weights (largest remainder, ties to the earlier one); a
+ * destination rounded to 0 is dropped. At 100 the build is the only destination. An existing build
+ * destination keeps its position and its other fields but takes `buildDestination`'s host and port;
+ * a new one is appended.
+ * @returns `undefined` when `percent` < 100 and the build is already the only destination (nothing to
+ *   share the rest with): the caller refuses.
+ */
+export function setShare(
+  dests: readonly HTTPRouteDestination[],
+  isBuild: (d: HTTPRouteDestination) => boolean,
+  buildDestination: Destination,
+  percent: number,
+): ShareResult | undefined {
+  const own = dests.find(isBuild);
+  const others = dests.filter((d) => !isBuild(d));
+  const build: HTTPRouteDestination = own ? { ...own, destination: { ...own.destination, ...buildDestination } } : { destination: buildDestination };
+  if (percent === 100) {
+    return { destinations: [{ ...build, weight: 100 }], dropped: others.map((d) => ({ destination: d.destination, weight: effectiveWeight(d, dests.length), why: 'promoted' as const })) };
+  }
+  if (others.length === 0) return undefined;
+  const parts = apportion(others.map((d) => effectiveWeight(d, dests.length)), 100 - percent);
+  const dropped: ShareResult['dropped'][number][] = [];
+  const next: HTTPRouteDestination[] = [];
+  let placed = false;
+  for (const d of dests) {
+    if (isBuild(d)) {
+      if (!placed) next.push({ ...build, weight: percent });
+      placed = true;
+      continue;
+    }
+    const part = parts[others.indexOf(d)] ?? 0;
+    if (part === 0) dropped.push({ destination: d.destination, weight: effectiveWeight(d, dests.length), why: 'rounded to 0' });
+    else next.push({ ...d, weight: part });
+  }
+  if (!placed) next.push({ ...build, weight: percent });
+  return { destinations: next, dropped };
+}
+
+/**
+ * Removes the destinations `isRemoved` picks and gives their weight back to the others in proportion
+ * to their weights (largest remainder); integers summing to 100. A lone remaining destination gets 100.
+ * @returns the remaining destinations (empty when all went) and the share that was removed, in
+ *   percent of the route's traffic (weights are relative proportions).
+ */
+export function removeShare(
+  dests: readonly HTTPRouteDestination[],
+  isRemoved: (d: HTTPRouteDestination) => boolean,
+): { readonly destinations: HTTPRouteDestination[]; readonly removedPercent: number } {
+  const total = dests.reduce((sum, d) => sum + effectiveWeight(d, dests.length), 0);
+  const removed = dests.filter(isRemoved).reduce((sum, d) => sum + effectiveWeight(d, dests.length), 0);
+  const remaining = dests.filter((d) => !isRemoved(d));
+  const parts = apportion(remaining.map((d) => effectiveWeight(d, dests.length)), 100);
+  return {
+    destinations: remaining.map((d, i) => ({ ...d, weight: parts[i] ?? 0 })),
+    removedPercent: total > 0 ? (removed * 100) / total : 100 / Math.max(1, dests.length),
+  };
+}
+
+/**
+ * Removes every mirror of a route (both forms: `mirror` with `mirrorPercentage`, and entries of
+ * `mirrors`) that `isRemoved` picks; a `mirrors` list left empty is removed. Returns the route and the
+ * mirrors removed.
+ */
+export function removeMirrors(route: HTTPRoute, isRemoved: (d: Destination) => boolean): { readonly route: HTTPRoute; readonly removed: readonly Destination[] } {
+  const removed: Destination[] = [];
+  const next: HTTPRoute = { ...route };
+  if (route.mirror !== undefined && isRemoved(route.mirror)) {
+    removed.push(route.mirror);
+    delete next.mirror;
+    delete next.mirrorPercentage;
+  }
+  if (route.mirrors !== undefined) {
+    const kept = route.mirrors.filter((m) => {
+      if (!isRemoved(m.destination)) return true;
+      removed.push(m.destination);
+      return false;
+    });
+    if (kept.length !== route.mirrors.length) {
+      if (kept.length === 0) delete next.mirrors;
+      else next.mirrors = kept;
+    }
+  }
+  return { route: removed.length > 0 ? next : route, removed };
+}
+
+/** Text of a mirror for messages. */
+export function describeMirror(d: Destination): string {
+  return `mirror to ${describeDestination(d)}`;
+}
+
+/**
+ * Removes the managed subsets `candidates` picks from the selected DestinationRules, unless a
+ * VirtualService in any namespace still uses them (design: "Who uses a subset"): the VirtualServices
+ * this plan writes count as the plan leaves them, every other one as read. Hand-written subsets
+ * (names not of the convention) are never removed unless `handWrittenToo` (rollback by pod labels
+ * removes exactly the subsets the user named). Logs each removal and notes each subset kept.
+ */
+export function removeUnusedSubsets(
+  ctx: PlanContext,
+  candidates: (dr: DestinationRule, subset: string) => boolean,
+  options: { readonly handWrittenToo: boolean },
+): void {
+  const users = usersAfterPlan(ctx);
+  for (const dr of ctx.state.destinationRules) {
+    const drNs = ctx.namespaceOf(dr);
+    const host = resolveHost(dr.spec.host, drNs);
+    const namespace = serviceOfHost(host)?.namespace ?? drNs;
+    const service = serviceNameOf(host);
+    const remove = new Set<string>();
+    for (const s of dr.spec.subsets ?? []) {
+      if (!candidates(dr, s.name)) continue;
+      if (!options.handWrittenToo && !isManagedSubsetName(s.name, service, namespace)) continue;
+      const user = users.get(`${host}\u0000${s.name}`);
+      if (user !== undefined) {
+        ctx.warnings.push(`kept subset ${s.name} of DestinationRule ${drNs}/${dr.metadata.name}: still used by VirtualService ${user}`);
+        continue;
+      }
+      remove.add(s.name);
+    }
+    if (remove.size === 0) continue;
+    const after = ctx.editRule(dr);
+    after.spec.subsets = (after.spec.subsets ?? []).filter((s) => !remove.has(s.name));
+    for (const name of remove) ctx.log.add(after, ctx.namespace, 'remove-subset', `remove subset ${name}`);
+  }
+}
+
+/**
+ * Every (resolved host, subset) used by a VirtualService in any namespace, as the plan leaves the
+ * selected ones, mapped to the first user's `namespace/name`. Linear in the routes read.
+ */
+function usersAfterPlan(ctx: PlanContext): Map<string, string> {
+  const selected = new Set(ctx.state.virtualServices);
+  const all = [...ctx.state.virtualServices, ...(ctx.state.subsetUsers?.virtualServices ?? []).filter((vs) => !selected.has(vs) && !isSameObjectAsSelected(ctx, vs))];
+  const users = new Map<string, string>();
+  for (const read of all) {
+    const vs = ctx.current(read);
+    const vsNs = ctx.namespaceOf(vs);
+    for (const route of vs.spec.http ?? []) {
+      for (const use of subsetUses(route)) {
+        const key = `${resolveHost(use.host, vsNs)}\u0000${use.subset}`;
+        if (!users.has(key)) users.set(key, `${vsNs}/${vs.metadata.name}`);
+      }
+    }
+  }
+  return users;
+}
+
+/** A subset user read in the cross-namespace list that is one of the selected VirtualServices (another copy of it). */
+function isSameObjectAsSelected(ctx: PlanContext, vs: VirtualService): boolean {
+  const ns = ctx.namespaceOf(vs);
+  return ctx.state.virtualServices.some((s) => s.metadata.name === vs.metadata.name && ctx.namespaceOf(s) === ns);
+}
