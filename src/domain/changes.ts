@@ -10,7 +10,10 @@ export type ChangeOp =
   | 'remove-route'
   | 'set-destinations'
   | 'remove-destination'
-  | 'remove-mirror';
+  | 'set-mirror'
+  | 'remove-mirror'
+  | 'set-fault'
+  | 'remove-fault';
 
 /** One human-readable change to one object. */
 export interface Change {

@@ -5,11 +5,12 @@
 import { NotFoundError } from '../errors.js';
 import { ChangeLog, type Plan } from './changes.js';
 import { describeDestination } from './describe.js';
-import { clone, jsonEqual, type Destination, type DestinationRule, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from './istio.js';
+import { clone, jsonEqual, type Destination, type DestinationRule, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type StringMatch, type VirtualService } from './istio.js';
 import { isManagedSubsetName, resolveHost, serviceNameOf, serviceOfHost } from './names.js';
 import { finishPlan, namespaceOf } from './plan-common.js';
 import { ReadinessIndex, type Readiness } from './readiness.js';
-import { classifyVirtualService, effectiveWeight, subsetUses, type RouteFacts } from './route-model.js';
+import { classifyVirtualService, describeRoute, effectiveWeight, entryKey, isCatchAll, subsetUses, type RouteFacts } from './route-model.js';
+import type { HeaderTraffic } from './requests.js';
 import type { RoutingState } from './state.js';
 import { apportion } from './weights.js';
 
@@ -355,4 +356,90 @@ function usersAfterPlan(ctx: PlanContext): Map<string, string> {
 function isSameObjectAsSelected(ctx: PlanContext, vs: VirtualService): boolean {
   const ns = ctx.namespaceOf(vs);
   return ctx.state.virtualServices.some((s) => s.metadata.name === vs.metadata.name && ctx.namespaceOf(s) === ns);
+}
+
+/** One managed route placed in front of a general route by {@link placeManagedRoutes}. */
+export interface PlacedRoute {
+  readonly route: HTTPRoute;
+  /** The general route it stands in front of. */
+  readonly before: RouteFacts;
+}
+
+/**
+ * Puts one managed route in front of each of `generals` (routes of `facts`, the VirtualService as
+ * read) and removes the routes `isOwn` picks from everywhere else: the shape of header routes and of
+ * managed fault routes. `make(general, previous)` builds the route for a general route, `previous`
+ * being the own route that stood there before (to keep fields a user added), if any. Routes are only
+ * rewritten when the result differs, so that running a command twice changes nothing.
+ * @returns the routes placed and how many own routes there were before, or `undefined` when nothing changed.
+ */
+export function placeManagedRoutes(
+  ctx: PlanContext,
+  vs: VirtualService,
+  generals: readonly RouteFacts[],
+  isOwn: (f: RouteFacts) => boolean,
+  make: (general: RouteFacts, previous: HTTPRoute | undefined) => HTTPRoute,
+): { readonly placed: readonly PlacedRoute[]; readonly previousCount: number; readonly routes: readonly HTTPRoute[] } | undefined {
+  const facts = ctx.factsOf(vs);
+  const wanted = new Set(generals);
+  const next: HTTPRoute[] = [];
+  const placed: PlacedRoute[] = [];
+  let previousCount = 0;
+  for (const [i, f] of facts.entries()) {
+    if (isOwn(f)) {
+      previousCount++;
+      continue;
+    }
+    if (wanted.has(f)) {
+      const previous = i > 0 && facts[i - 1] !== undefined && isOwn(facts[i - 1] as RouteFacts) ? facts[i - 1]?.route : undefined;
+      const route = make(f, previous);
+      next.push(route);
+      placed.push({ route, before: f });
+    }
+    next.push(f.route);
+  }
+  if (jsonEqual(vs.spec.http ?? [], next)) return undefined;
+  ctx.setRoutes(vs, next);
+  return { placed, previousCount, routes: next };
+}
+
+/**
+ * The match of a managed route in front of a general route: each of its entries with `conditions`
+ * added (header conditions merged), or the conditions alone in front of a catch-all route (which
+ * matches every request anyway). Entry names are dropped: they belong to the general route.
+ */
+export function narrowedMatch(general: HTTPRoute, headers: Readonly<Record<string, StringMatch>>): HTTPMatchRequest[] {
+  if (isCatchAll(general)) return [{ headers: { ...headers } }];
+  return (general.match ?? []).map((entry) => {
+    const narrowed: HTTPMatchRequest = { ...entry, headers: { ...(entry.headers ?? {}), ...headers } };
+    delete narrowed.name;
+    return narrowed;
+  });
+}
+
+/** Warns about routes that managed routes placed before them make unreachable (each entry repeated earlier). */
+export function warnShadowed(ctx: PlanContext, vs: VirtualService, routes: readonly HTTPRoute[], managed: readonly HTTPRoute[]): void {
+  const keys = new Set(managed.flatMap((r) => (r.match ?? []).map(entryKey)));
+  const own = new Set(managed);
+  routes.forEach((r, i) => {
+    if (own.has(r) || r.match === undefined || r.match.length === 0) return;
+    if (r.match.every((m) => keys.has(entryKey(m)))) {
+      ctx.warnings.push(`warning: ${describeRoute(r, i)} of VirtualService ${ctx.namespaceOf(vs)}/${vs.metadata.name} is now unreachable: a managed route before it has the same conditions`);
+    }
+  });
+}
+
+/** The header conditions of a request's headers (exact, or RE2 regex), names sorted. */
+export function headerConditions(traffic: HeaderTraffic): Record<string, StringMatch> {
+  const names = Object.keys(traffic.headers).sort();
+  return Object.fromEntries(names.map((n) => [n, traffic.regex ? { regex: traffic.headers[n] as string } : { exact: traffic.headers[n] as string }]));
+}
+
+/** `k=v,k2=v2 (exact)` or `(regex)`. */
+export function describeHeaders(traffic: HeaderTraffic): string {
+  return (
+    Object.entries(traffic.headers)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',') + (traffic.regex ? ' (regex)' : ' (exact)')
+  );
 }

@@ -7,16 +7,21 @@ import {
   describeMirror,
   ensureSubset,
   isDestinationOf,
+  describeHeaders,
+  headerConditions,
   labelsText,
+  narrowedMatch,
+  placeManagedRoutes,
   removeMirrors,
+  warnShadowed,
   setShare,
   type SubsetRef,
 } from './edits.js';
-import { jsonEqual, type Destination, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type StringMatch, type VirtualService } from './istio.js';
+import { jsonEqual, type Destination, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from './istio.js';
 import { resolveHost, subsetNameFor } from './names.js';
 import { describeDestinations } from './plan-common.js';
 import type { HeaderTraffic, ShiftRequest } from './requests.js';
-import { entryKey, generalRoutesOfHost, isCatchAll, routesOfHost, describeRoute, type RouteFacts } from './route-model.js';
+import { generalRoutesOfHost, routesOfHost, describeRoute, type RouteFacts } from './route-model.js';
 import type { RoutingState } from './state.js';
 
 /**
@@ -102,77 +107,34 @@ function checkReadiness(ctx: PlanContext, req: ShiftRequest, ref: SubsetRef, pol
   ctx.warnings.push(`warning: ${what}`);
 }
 
-function headerConditions(traffic: HeaderTraffic): Record<string, StringMatch> {
-  const names = Object.keys(traffic.headers).sort();
-  return Object.fromEntries(names.map((n) => [n, traffic.regex ? { regex: traffic.headers[n] as string } : { exact: traffic.headers[n] as string }]));
-}
-
-function describeHeaders(traffic: HeaderTraffic): string {
-  return (
-    Object.entries(traffic.headers)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',') + (traffic.regex ? ' (regex)' : ' (exact)')
-  );
-}
-
-/** The match of the managed header route in front of a general route: its entries each with the headers added. */
-function managedMatch(general: HTTPRoute, traffic: HeaderTraffic): HTTPMatchRequest[] {
-  const headers = headerConditions(traffic);
-  if (isCatchAll(general)) return [{ headers }];
-  return (general.match ?? []).map((entry) => {
-    const conditions: HTTPMatchRequest = { ...entry, headers: { ...(entry.headers ?? {}), ...headers } };
-    delete conditions.name;
-    return conditions;
-  });
-}
-
 function ensureHeaderRoutes(ctx: PlanContext, vs: VirtualService, ref: SubsetRef, dest: Destination, traffic: HeaderTraffic): void {
-  const facts = ctx.factsOf(vs);
   const vsNs = ctx.namespaceOf(vs);
-  const general = new Set(generalRoutesOfHost(facts, ref.host).map((f) => f.index));
-  if (general.size === 0) {
+  const generals = generalRoutesOfHost(ctx.factsOf(vs), ref.host);
+  if (generals.length === 0) {
     ctx.warnings.push(`skipped VirtualService ${vsNs}/${vs.metadata.name}: its routes to ${ref.host} are all targeted`);
     return;
   }
-  const own = (f: RouteFacts): boolean => f.managed?.kind === 'header' && f.managed.subset === ref.subset && f.route.route?.every((d) => isDestinationOf(d.destination, ref, vsNs)) === true;
-  const previous = facts.filter(own).map((f) => f.route);
-  const next: HTTPRoute[] = [];
-  const added: { route: HTTPRoute; before: RouteFacts }[] = [];
-  for (const f of facts) {
-    if (own(f)) continue;
-    if (general.has(f.index)) {
-      const template = previous[added.length] ?? {};
-      const managed: HTTPRoute = { ...template, name: ref.subset, match: managedMatch(f.route, traffic), route: [{ destination: dest, weight: 100 }] };
-      next.push(managed);
-      added.push({ route: managed, before: f });
-    }
-    next.push(f.route);
-  }
-  const routes = vs.spec.http ?? [];
-  if (jsonEqual(routes, next)) return;
+  const isOwn = (f: RouteFacts): boolean =>
+    f.managed?.kind === 'header' && f.managed.subset === ref.subset && f.route.route?.every((d) => isDestinationOf(d.destination, ref, vsNs)) === true;
+  const conditions = headerConditions(traffic);
+  const result = placeManagedRoutes(ctx, vs, generals, isOwn, (general, previous) => ({
+    ...(previous ?? {}),
+    name: ref.subset,
+    match: narrowedMatch(general.route, conditions),
+    route: [{ destination: dest, weight: 100 }],
+  }));
+  if (result === undefined) return;
   const after = ctx.edit(vs);
-  ctx.setRoutes(vs, next);
-  const verb = previous.length === 0 ? 'add' : 'set';
-  for (const a of added) {
-    const where = a.before.index === 0 && previous.length === 0 ? 'first' : `before ${describeRoute(a.before.route, a.before.index)}`;
-    const matchText = isCatchAll(a.before.route) ? '' : ` and ${(a.before.route.match ?? []).map(describeMatch).join(' | ')}`;
-    ctx.log.add(after, ctx.namespace, previous.length === 0 ? 'add-route' : 'update-route', `${verb} route "${ref.subset}" ${where}: headers ${describeHeaders(traffic)}${matchText} -> ${describeDestination(dest)} 100%`);
+  const first = result.previousCount === 0;
+  for (const p of result.placed) {
+    const where = p.before.index === 0 && first ? 'first' : `before ${describeRoute(p.before.route, p.before.index)}`;
+    const matchText = p.before.catchAll ? '' : ` and ${(p.before.route.match ?? []).map(describeMatch).join(' | ')}`;
+    ctx.log.add(after, ctx.namespace, first ? 'add-route' : 'update-route', `${first ? 'add' : 'set'} route "${ref.subset}" ${where}: headers ${describeHeaders(traffic)}${matchText} -> ${describeDestination(dest)} 100%`);
   }
-  for (let i = added.length; i < previous.length; i++) {
+  for (let i = result.placed.length; i < result.previousCount; i++) {
     ctx.log.add(after, ctx.namespace, 'remove-route', `remove route "${ref.subset}" left in front of a route that no longer goes to ${ref.host}`);
   }
-  warnShadowed(ctx, vs, next, added.map((a) => a.route));
-}
-
-/** Warns about targeted routes that a new managed route makes unreachable (same conditions, earlier). */
-function warnShadowed(ctx: PlanContext, vs: VirtualService, routes: readonly HTTPRoute[], managed: readonly HTTPRoute[]): void {
-  const keys = new Set(managed.flatMap((r) => (r.match ?? []).map(entryKey)));
-  routes.forEach((r, i) => {
-    if (managed.includes(r) || r.match === undefined || r.match.length === 0) return;
-    if (r.match.every((m) => keys.has(entryKey(m)))) {
-      ctx.warnings.push(`warning: ${describeRoute(r, i)} of VirtualService ${ctx.namespaceOf(vs)}/${vs.metadata.name} is now unreachable: the managed route before it has the same conditions`);
-    }
-  });
+  warnShadowed(ctx, vs, result.routes, result.placed.map((p) => p.route));
 }
 
 /** Returns false when the VirtualService has no general route of the host (skipped with a warning). */
