@@ -61,14 +61,15 @@ describe('resolveHost', () => {
   it.each([
     ['reviews', 'default', 'reviews.default.svc.cluster.local'],
     ['reviews', 'prod', 'reviews.prod.svc.cluster.local'],
-    ['reviews.prod', 'default', 'reviews.prod.svc.cluster.local'],
-    ['reviews.prod.svc', 'default', 'reviews.prod.svc.cluster.local'],
+    ['reviews.prod', 'default', 'reviews.prod'],
+    ['reviews.prod', 'prod', 'reviews.prod'],
+    ['reviews.prod.svc', 'default', 'reviews.prod.svc'],
     ['reviews.prod.svc.cluster.local', 'default', 'reviews.prod.svc.cluster.local'],
-    ['reviews.default.svc.cluster.local.', 'default', 'reviews.default.svc.cluster.local'],
+    ['reviews.default.svc.cluster.local.', 'default', 'reviews.default.svc.cluster.local.'],
     ['Reviews', 'default', 'reviews.default.svc.cluster.local'],
     ['api.example.com', 'default', 'api.example.com'],
     ['*.example.com', 'default', '*.example.com'],
-  ])('resolves %j in namespace %j to %j', (host, ns, resolved) => {
+  ])('resolves %j in namespace %j to %j (only a name without a dot is expanded, as Istio does)', (host, ns, resolved) => {
     expect(resolveHost(host, ns)).toBe(resolved);
   });
 });
@@ -76,7 +77,9 @@ describe('resolveHost', () => {
 describe('sameHost', () => {
   it.each([
     ['reviews', 'default', 'reviews.default.svc.cluster.local', 'default', true],
-    ['reviews', 'default', 'reviews.default', 'prod', true],
+    ['reviews', 'default', 'reviews.default', 'prod', false],
+    ['reviews.default', 'default', 'reviews.default', 'prod', true],
+    ['reviews.bookinfo', 'bookinfo', 'reviews', 'bookinfo', false],
     ['reviews', 'default', 'reviews', 'default', true],
     ['reviews', 'default', 'reviews', 'prod', false],
     ['reviews', 'default', 'ratings', 'default', false],

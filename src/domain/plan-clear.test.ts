@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PlanRefusedError } from '../errors.js';
 import type { Plan } from './changes.js';
-import { clone, type HTTPRoute } from './istio.js';
-import { destinationReadiness, planClear } from './plan-clear.js';
+import { clone, type HTTPRoute, type VirtualService } from './istio.js';
+import { planClear } from './plan-clear.js';
 import type { ClearMode } from './requests.js';
 import type { RoutingState } from './state.js';
 import {
@@ -61,10 +61,16 @@ describe('planClear soft', () => {
     expect(routesOf(written(p, 'VirtualService', 'api-domain')).map((r) => r.name ?? null)).toEqual([subsetOf('3'), null]);
   });
 
-  it('keeps a route whose readiness is unknown (manifests without its workload) and says why', () => {
-    const p = plan(cluster({ readiness: 'manifests', workloads: [workload('1', 2), workload('3', 1)] }), 'soft');
+  it('keeps a route whose readiness is unknown (manifests with neither its Service nor its workload) and says why', () => {
+    const p = plan(cluster({ readiness: 'manifests', services: [], workloads: [workload('1', 2), workload('3', 1)] }), 'soft');
     expect(p.writes).toEqual([]);
-    expect(p.warnings).toEqual([expect.stringMatching(new RegExp(`kept .*${subsetOf('2')}.*readiness unknown`))]);
+    expect(p.warnings.filter((w) => /readiness/.test(w))).toEqual([expect.stringMatching(new RegExp(`kept .*${subsetOf('2')}.*readiness unknown`))]);
+  });
+
+  // BUG: see domain-test-findings.md ("clear notes every subset in use")
+  it.fails('says nothing about the subsets that routes simply keep using', () => {
+    const s = cluster({ virtualServices: [virtualService({ http: [headerRoute('3', { 'x-cid': 'c' }), catchAll([to('1')])] })], destinationRules: [destinationRule({ subsets: ['1', '3'] })] });
+    expect(plan(s, 'soft').warnings).toEqual([]);
   });
 
   it('removes a route in manifest mode when its workload has no ready replicas', () => {
@@ -85,23 +91,33 @@ describe('planClear soft', () => {
     expect(routesOf(written(plan(s, 'soft'), 'VirtualService', 'api-domain'))).toEqual([catchAll([to('3', 100)])]);
   });
 
-  it('gives a dead share to the heaviest live destination when several stay', () => {
+  it('shares a dead destination\'s weight among the live ones in proportion when several stay', () => {
     const s = cluster({ virtualServices: [virtualService({ http: [catchAll([to('1', 50), to('2', 30), to('3', 20)])] })] });
-    expect(routesOf(written(plan(s, 'soft'), 'VirtualService', 'api-domain'))).toEqual([catchAll([to('1', 80), to('3', 20)])]);
+    expect(routesOf(written(plan(s, 'soft'), 'VirtualService', 'api-domain'))).toEqual([catchAll([to('1', 71), to('3', 29)])]);
   });
 
-  it('keeps a catch-all route none of whose destinations has ready pods, and warns', () => {
-    const s = cluster({ virtualServices: [virtualService({ http: [catchAll([to('2')])] })] });
+  it.each<[string, HTTPRoute[]]>([
+    ['a catch-all route', [catchAll([to('2')])]],
+    ['a path route', [prefixRoute('/api', [to('2')]), catchAll([to('1')])]],
+  ])('keeps %s none of whose destinations has ready pods (a general route), and warns', (_, http) => {
+    const s = cluster({ virtualServices: [virtualService({ http })] });
     const p = plan(s, 'soft');
     expect(writeOrder(p)).toEqual(['DestinationRule/api-domain']);
-    expect(p.warnings.join('\n')).toMatch(/kept the catch-all route/);
+    expect(subsetNames(written(p, 'DestinationRule', 'api-domain'))).toContain(subsetOf('2'));
+    expect(p.warnings.join('\n')).toMatch(/kept (catch-all )?route #0 .*none of its destinations has ready pods/);
   });
 
-  it('keeps destinations without subset (the whole service) without a warning', () => {
+  it('removes a targeted route none of whose destinations has ready pods (its requests fall through as before it was added)', () => {
+    const byQuery: HTTPRoute = { match: [{ queryParams: { canary: { exact: '1' } } }], route: [to('2')] };
+    const s = cluster({ virtualServices: [virtualService({ http: [byQuery, catchAll([to('1')])] })] });
+    expect(routesOf(written(plan(s, 'soft'), 'VirtualService', 'api-domain'))).toEqual([catchAll([to('1')])]);
+  });
+
+  it('keeps destinations without subset (the whole service) without a readiness warning', () => {
     const s = cluster({ virtualServices: [virtualService({ http: [prefixRoute('/static', [{ destination: destination(null) }]), catchAll([to('1')])] })] });
     const p = plan(s, 'soft');
     expect(writeOrder(p)).toEqual(['DestinationRule/api-domain']);
-    expect(p.warnings).toEqual([]);
+    expect(p.warnings.filter((w) => /readiness|static/.test(w))).toEqual([]);
   });
 
   it('removes a mirror to a subset without ready pods and keeps one to a ready subset', () => {
@@ -232,20 +248,19 @@ describe('planClear safety', () => {
   });
 });
 
-describe('destinationReadiness', () => {
-  it.each<[string, StateOptions, string, number | undefined]>([
-    ['ready pods in the cluster', {}, '3', 1],
-    ['no ready pods in the cluster', {}, '2', 0],
-    ['no matching pod in the cluster', { workloads: [] }, '3', 0],
-    ['no matching workload in the manifests', { readiness: 'manifests', workloads: [] }, '3', undefined],
-    ['readiness not read', { readiness: 'none' }, '3', undefined],
-    ['a subset missing from every DestinationRule', {}, '9', undefined],
-  ])('reports %s', (_, opts, build, ready) => {
-    expect(destinationReadiness(cluster(opts), destination(subsetOf(build)), 'default').ready).toBe(ready);
-  });
-
-  it('sums ready pods over every workload carrying the subset labels', () => {
-    const s = cluster({ workloads: [workload('3', 2), workload({ app: 'api-domain', build: '3', track: 'x' }, 3), workload('3', 4, 'other-ns')] });
-    expect(destinationReadiness(s, destination(subsetOf('3')), 'default').ready).toBe(5);
+describe('planClear soft decides by the ready pods behind each subset', () => {
+  it.each<[string, StateOptions, string, 'removed' | 'kept']>([
+    ['ready pods in the cluster', {}, '3', 'kept'],
+    ['no ready pods in the cluster', {}, '2', 'removed'],
+    ['no matching pod in the cluster', { workloads: [workload('1', 2)] }, '3', 'removed'],
+    ['no Service and no matching workload in the manifests (unknown)', { readiness: 'manifests', services: [], workloads: [workload('1', 2)] }, '3', 'kept'],
+    ['readiness not read (unknown)', { readiness: 'none' }, '2', 'kept'],
+    ['a subset missing from every DestinationRule (unknown)', { destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })] }, '9', 'kept'],
+    ['pods only in another namespace', { workloads: [workload('1', 2), workload('3', 4, 'other-ns')] }, '3', 'removed'],
+  ])('a header route to a subset with %s is %s', (_, opts, build, outcome) => {
+    const s = cluster({ ...opts, virtualServices: [virtualService({ http: [headerRoute(build, { 'x-cid': 'c' }), catchAll([to('1')])] })] });
+    const after = applyPlan(s, planClear(s, { mode: 'soft' }));
+    const names = routesOf(after.virtualServices[0] as VirtualService).map((r) => r.name ?? null);
+    expect(names).toEqual(outcome === 'kept' ? [subsetOf(build), null] : [null]);
   });
 });

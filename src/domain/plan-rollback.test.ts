@@ -72,16 +72,16 @@ describe('planRollback', () => {
     expect(p.writes.every((w) => !w.addsSubsets)).toBe(true);
   });
 
-  it('returns the catch-all route to 100% primary, dropping any other leftover destination', () => {
+  it('gives the build\'s share of the catch-all back to every other destination in proportion, dropping none', () => {
     const s = canary({ virtualServices: [virtualService({ http: [catchAll([to('1', 80), to('3', 10), to('2', 10)])] })] });
     const p = plan(s, rollbackBuild('3'));
-    expect(routesOf(written(p, 'VirtualService', 'api-domain'))).toEqual([catchAll([to('1', 100)])]);
+    expect(routesOf(written(p, 'VirtualService', 'api-domain'))).toEqual([catchAll([to('1', 89), to('2', 11)])]);
   });
 
-  it('gives the removed share of a non-catch-all route to its heaviest remaining destination', () => {
+  it('gives the removed share of a path route back in proportion, the tie of the rounding to the earlier destination', () => {
     const s = canary({ virtualServices: [virtualService({ http: [prefixRoute('/v2', [to('1', 50), to('2', 30), to('3', 20)]), catchAll([to('1')])] })] });
     const p = plan(s, rollbackBuild('3'));
-    expect(routesOf(written(p, 'VirtualService', 'api-domain'))).toEqual([prefixRoute('/v2', [to('1', 70), to('2', 30)]), catchAll([to('1')])]);
+    expect(routesOf(written(p, 'VirtualService', 'api-domain'))).toEqual([prefixRoute('/v2', [to('1', 63), to('2', 37)]), catchAll([to('1')])]);
   });
 
   it('removes the build from every selected VirtualService', () => {

@@ -87,27 +87,36 @@ describe('planShift by weight', () => {
     expect(routesOf(vsAfter(p))).toEqual([catchAll([to('3', 100)])]);
   });
 
-  it('drops a third destination left from an earlier canary and reports it', () => {
+  it('keeps a second canary left from an earlier shift, sharing the rest in proportion instead of dropping it', () => {
     const s = withWorkloads({
       virtualServices: [virtualService({ http: [catchAll([to('1', 80), to('2', 20)])] })],
       destinationRules: [destinationRule({ subsets: ['1', '2'] })],
     });
     const p = plan(s, shift('3', { weight: 10 }));
-    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 90), to('3', 10)])]);
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 72), to('2', 18), to('3', 10)])]);
+    expect(p.changes.filter((c) => c.op === 'remove-destination')).toEqual([]);
+  });
+
+  it.each<[string, HTTPRoute, number, HTTPRoute]>([
+    ['the heavier destination listed second', catchAll([to('2', 30), to('1', 70)]), 10, catchAll([to('2', 27), to('1', 63), to('3', 10)])],
+    ['the build already heavier than the other', catchAll([to('3', 60), to('1', 40)]), 70, catchAll([to('3', 70), to('1', 30)])],
+    ['a lone destination without weight', catchAll([to('1')]), 70, catchAll([to('1', 30), to('3', 70)])],
+  ])('keeps every other destination in its order and proportion (%s)', (_, before, weight, after) => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [before] })], destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })] });
+    expect(routesOf(vsAfter(plan(s, shift('3', { weight }))))).toEqual([after]);
+  });
+
+  it('drops and reports a destination whose proportional share rounds to 0', () => {
+    const s = withWorkloads({
+      virtualServices: [virtualService({ http: [catchAll([to('1', 99), to('2', 1)])] })],
+      destinationRules: [destinationRule({ subsets: ['1', '2'] })],
+    });
+    const p = plan(s, shift('3', { weight: 60 }));
+    expect(routesOf(vsAfter(p))).toEqual([catchAll([to('1', 40), to('3', 60)])]);
     const dropped = p.changes.filter((c) => c.op === 'remove-destination');
     expect(dropped).toHaveLength(1);
     expect(dropped[0]?.message).toContain(subsetOf('2'));
-    expect(dropped[0]?.message).toMatch(/earlier canary/);
-  });
-
-  it.each<[string, HTTPRoute, HTTPRoute]>([
-    ['the highest weight, even when listed second', catchAll([to('2', 30), to('1', 70)]), catchAll([to('1', 90), to('3', 10)])],
-    ['the highest weight that is not the build itself', catchAll([to('3', 60), to('1', 40)]), catchAll([to('1', 30), to('3', 70)])],
-    ['the lone destination without weight', catchAll([to('1')]), catchAll([to('1', 30), to('3', 70)])],
-  ])('keeps as primary %s', (_, before, after) => {
-    const weight = after.route?.[1]?.weight ?? 0;
-    const s = withWorkloads({ virtualServices: [virtualService({ http: [before] })], destinationRules: [destinationRule({ subsets: ['1', '2', '3'] })] });
-    expect(routesOf(vsAfter(plan(s, shift('3', { weight }))))).toEqual([after]);
+    expect(dropped[0]?.message).toMatch(/rounds to 0/);
   });
 
   it.each([
@@ -139,27 +148,25 @@ describe('planShift by weight', () => {
     expect(routes).toEqual([{ route: [to('1', 90), to('3', 10)] }]);
   });
 
-  it('does not take a uri regex ".+" route with a header for the catch-all: it creates one last', () => {
+  it('refuses with NotFoundError when the only route of the host is targeted (uri regex ".+" and a header), never creating a catch-all', () => {
     const headerOnly: HTTPRoute = { match: [{ uri: { regex: '.+' }, headers: { 'x-region': { exact: 'eu' } } }], route: [to('1')] };
     const s = withWorkloads({ virtualServices: [virtualService({ http: [headerOnly] })] });
-    const p = plan(s, shift('3', { weight: 10 }));
-    expect(routesOf(vsAfter(p))).toEqual([headerOnly, catchAll([to('3', 100)])]);
+    expect(() => plan(s, shift('3', { weight: 10 }))).toThrow(NotFoundError);
+    expect(() => plan(s, shift('3', { weight: 10 }))).toThrow(/never creates a catch-all/);
   });
 
-  it('creates a catch-all route last with 100% to the build when there is none, and warns', () => {
+  it('shifts the weight on a path route of the host when there is no catch-all, without adding any route', () => {
     const s = withWorkloads({ virtualServices: [virtualService({ http: [prefixRoute('/static', [to('1')])] })] });
     const p = plan(s, shift('3', { weight: 10 }));
-    expect(routesOf(vsAfter(p))).toEqual([prefixRoute('/static', [to('1')]), { match: [{ uri: { regex: '.+' } }], route: [to('3', 100)] }]);
-    expect(p.changes.some((c) => c.op === 'add-route')).toBe(true);
-    expect(p.warnings.join('\n')).toMatch(/no catch-all route/);
+    expect(routesOf(vsAfter(p))).toEqual([prefixRoute('/static', [to('1', 90), to('3', 10)])]);
+    expect(p.changes.some((c) => c.op === 'add-route')).toBe(false);
   });
 
-  it('edits the catch-all route pointing at the destination host, not a catch-all of another service', () => {
+  it('edits the reachable routes of the host and never a route after another service\'s catch-all', () => {
     const other = catchAll([to('1', undefined, { host: 'other', subset: 'other-v1' })], { match: [{ uri: { prefix: '/' } }] });
     const s = withWorkloads({ virtualServices: [virtualService({ http: [prefixRoute('/api', [to('1')]), other, catchAll([to('1')])] })] });
     const routes = routesOf(vsAfter(plan(s, shift('3', { weight: 10 }))));
-    expect(routes[1]).toEqual(other);
-    expect(routes[2]).toEqual(catchAll([to('1', 90), to('3', 10)]));
+    expect(routes).toEqual([prefixRoute('/api', [to('1', 90), to('3', 10)]), other, catchAll([to('1')])]);
   });
 
   it('removes the header routes of the same build, named or left unnamed by the original tool', () => {
@@ -211,13 +218,15 @@ describe('planShift by headers', () => {
     expect(p.changes.map((c) => c.op)).toEqual(['add-subset', 'add-route']);
   });
 
-  it('places the route before the header routes of other builds', () => {
+  it('places a managed route directly in front of each general route of the host, after the header routes of other builds', () => {
     const s = withWorkloads({
       virtualServices: [virtualService({ http: [headerRoute('2', { 'x-cid': 'b' }), prefixRoute('/api', [to('1')]), catchAll([to('1')])] })],
       destinationRules: [destinationRule({ subsets: ['1', '2'] })],
     });
     const routes = routesOf(vsAfter(plan(s, shift('3', { headers: { 'x-cid': 'a' } }))));
-    expect(routes.map((r) => r.name ?? null)).toEqual([B3, subsetOf('2'), null, null]);
+    expect(routes.map((r) => r.name ?? null)).toEqual([subsetOf('2'), B3, null, B3, null]);
+    expect(routes[1]?.match).toEqual([{ uri: { prefix: '/api' }, headers: { 'x-cid': { exact: 'a' } } }]);
+    expect(routes[3]?.match).toEqual([{ headers: { 'x-cid': { exact: 'a' } } }]);
   });
 
   it('matches all headers in one match entry (AND)', () => {
@@ -282,7 +291,7 @@ describe('planShift across builds and steps', () => {
     s = applyPlan(s, planShift(s, shift('2', { headers: { 'x-cid': 'b' } })));
     s = applyPlan(s, planShift(s, shift('3', { weight: 10 })));
     s = applyPlan(s, planShift(s, shift('3', { headers: { 'x-cid': 'c' } })));
-    expect(routesOf(s.virtualServices[0] as VirtualService)).toEqual([headerRoute('3', { 'x-cid': 'c' }), headerRoute('2', { 'x-cid': 'b' }), catchAll([to('1', 90), to('3', 10)])]);
+    expect(routesOf(s.virtualServices[0] as VirtualService)).toEqual([headerRoute('2', { 'x-cid': 'b' }), headerRoute('3', { 'x-cid': 'c' }), catchAll([to('1', 90), to('3', 10)])]);
     expect(subsetNames(s.destinationRules[0] as DestinationRule)).toEqual([subsetOf('1'), subsetOf('2'), B3]);
   });
 
@@ -316,8 +325,14 @@ describe('planShift readiness (rule 5)', () => {
     expect(p.warnings.join('\n')).toMatch(/no ready pods/);
   });
 
-  it('does not warn when readiness is unknown (manifests without the workload)', () => {
-    const p = plan(state({ readiness: 'manifests', workloads: [] }), shift('3', { weight: 10 }), 'fail');
+  it('shifts and notes that readiness is unknown when the manifests hold neither the Service nor the workload', () => {
+    const p = plan(state({ readiness: 'manifests', workloads: [], services: [] }), shift('3', { weight: 10 }), 'fail');
+    expect(p.writes).toHaveLength(2);
+    expect(p.warnings).toEqual([expect.stringMatching(new RegExp(`readiness of subset ${B3} is unknown`))]);
+  });
+
+  it('says nothing about readiness when it was not read', () => {
+    const p = plan(state({ readiness: 'none', workloads: [] }), shift('3', { weight: 10 }), 'fail');
     expect(p.writes).toHaveLength(2);
     expect(p.warnings).toEqual([]);
   });
@@ -331,18 +346,17 @@ describe('planShift DestinationRules', () => {
     expect(p.writes.find((w) => w.after.kind === 'DestinationRule')?.addsSubsets).toBe(true);
   });
 
-  it('adds the subset to every selected DestinationRule of the host, however the host is written', () => {
+  it('adds the subset to one DestinationRule of the host only, the first by name, however the host is written', () => {
     const s = withWorkloads({
       destinationRules: [
-        destinationRule(),
-        destinationRule({ name: 'api-domain-fqdn', host: 'api-domain.default.svc.cluster.local' }),
+        destinationRule({ name: 'api-domain-fqdn', host: 'api-domain.default.svc.cluster.local', subsets: [] }),
+        destinationRule({ subsets: [] }),
         destinationRule({ name: 'other', host: 'other', subsets: [] }),
       ],
     });
     const p = plan(s, shift('3', { weight: 10 }));
-    expect(subsetNames(written(p, 'DestinationRule', 'api-domain'))).toContain(B3);
-    expect(subsetNames(written(p, 'DestinationRule', 'api-domain-fqdn'))).toContain(B3);
-    expect(writeOrder(p)).not.toContain('DestinationRule/other');
+    expect(subsetNames(written(p, 'DestinationRule', 'api-domain'))).toEqual([B3]);
+    expect(writeOrder(p)).toEqual(['DestinationRule/api-domain', 'VirtualService/api-domain']);
   });
 
   it('matches a DestinationRule host "reviews" in namespace default with the destination reviews.default.svc.cluster.local', () => {
@@ -486,11 +500,11 @@ describe('planShift owns only what it touches (rule 7)', () => {
     expect(afterDr).toEqual(expectedDr);
   });
 
-  it('a header shift only inserts the managed route first', () => {
+  it('a header shift only inserts the managed route in front of the general route of the host', () => {
     const vs = richVs();
     const p = plan(withWorkloads({ virtualServices: [vs], destinationRules: [richDr()] }), shift('3', { headers: { 'x-cid': 'a' } }));
     const expectedVs = clone(vs);
-    expectedVs.spec.http?.unshift(headerRoute('3', { 'x-cid': 'a' }));
+    expectedVs.spec.http?.splice(2, 0, headerRoute('3', { 'x-cid': 'a' }));
     expect(vsAfter(p)).toEqual(expectedVs);
   });
 
@@ -644,11 +658,11 @@ describe('every planner keeps VirtualServices pointing at existing subsets (prop
 });
 
 describe('weight shift next to a catch-all route of another host', () => {
-  it('refuses instead of appending a catch-all route that could never match', () => {
+  it('refuses with NotFoundError instead of appending a catch-all route that could never match', () => {
     const vs = virtualService({
       http: [headerRoute('3', { 'x-cid': 'a' }), { route: [{ destination: { host: 'other-service' } }] }],
     });
     const s = state({ virtualServices: [vs] });
-    expect(() => planShift(deepFreeze(s), shift('3', { weight: 10 }), { readinessPolicy: 'warn' })).toThrow(PlanRefusedError);
+    expect(() => planShift(deepFreeze(s), shift('3', { weight: 10 }), { readinessPolicy: 'warn' })).toThrow(NotFoundError);
   });
 });

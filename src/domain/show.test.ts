@@ -75,6 +75,8 @@ describe('buildTrafficReport structure', () => {
               index: 0,
               name: subsetOf('3'),
               catchAll: false,
+              reachable: true,
+              targeted: true,
               match: [
                 [
                   { field: 'headers.x-account-id', kind: 'exact', value: '3' },
@@ -85,6 +87,7 @@ describe('buildTrafficReport structure', () => {
                 { host: 'api-domain', port: 5000, weight: 100, subset: subsetOf('3'), labels: { app: 'api-domain', build: 'PR-10' }, readyPods: 2 },
               ],
               mirror: null,
+              mirrors: [],
               fault: null,
               warnings: [],
             },
@@ -92,12 +95,15 @@ describe('buildTrafficReport structure', () => {
               index: 1,
               name: null,
               catchAll: true,
+              reachable: true,
+              targeted: false,
               match: [[{ field: 'uri', kind: 'regex', value: '.+' }]],
               destinations: [
                 { host: 'api-domain', port: 5000, weight: 90, subset: subsetOf('1'), labels: { app: 'api-domain', build: '1' }, readyPods: 3 },
                 { host: 'api-domain', port: 5000, weight: 10, subset: subsetOf('3'), labels: { app: 'api-domain', build: 'PR-10' }, readyPods: 2 },
               ],
-              mirror: { host: 'api-domain', port: 5000, weight: 0, subset: subsetOf('2'), labels: { app: 'api-domain', build: '2' }, readyPods: 1, percentage: 25 },
+              mirror: { host: 'api-domain', port: 5000, weight: 0, subset: subsetOf('2'), labels: { app: 'api-domain', build: '2' }, readyPods: 1, percentage: 25, form: 'mirror' },
+              mirrors: [{ host: 'api-domain', port: 5000, weight: 0, subset: subsetOf('2'), labels: { app: 'api-domain', build: '2' }, readyPods: 1, percentage: 25, form: 'mirror' }],
               fault: { abort: { httpStatus: 503, percentage: { value: 1 } } },
               warnings: [],
             },
@@ -140,7 +146,7 @@ describe('buildTrafficReport structure', () => {
   });
 
   it.each<[string, StateOptions]>([
-    ['readiness comes from manifests without the workload', { readiness: 'manifests', workloads: [] }],
+    ['readiness comes from manifests with neither the Service nor the workload', { readiness: 'manifests', workloads: [], services: [] }],
     ['readiness was not read', { readiness: 'none' }],
   ])('reports readyPods null when %s, without a warning', (_, opts) => {
     const r = report(example(opts));
@@ -175,13 +181,24 @@ describe('buildTrafficReport structure', () => {
 describe('buildTrafficReport warnings', () => {
   it('warns about a subset missing from the DestinationRule', () => {
     const r = report(state({ virtualServices: [virtualService({ http: [catchAll([to('1', 90), to('9', 10)])] })] }));
-    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('9')} is missing from DestinationRule api-domain`]);
+    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('9')} is missing from DestinationRule default/api-domain of host api-domain.default.svc.cluster.local`]);
     expect(route(r, 0).destinations[1]).toMatchObject({ subset: subsetOf('9'), labels: null, readyPods: null });
   });
 
-  it('warns about a subset whose host has no selected DestinationRule', () => {
+  it('warns about a subset whose host resolves to no DestinationRule host', () => {
     const r = report(state({ destinationRules: [] }));
-    expect(route(r, 0).warnings).toEqual([expect.stringMatching(new RegExp(`subset ${subsetOf('1')} is missing: no selected DestinationRule has host api-domain`))]);
+    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('1')} cannot be resolved: host api-domain.default.svc.cluster.local resolves to no DestinationRule host`]);
+  });
+
+  it('warns about a dotted host that Istio takes literally, even when a DestinationRule has the short name', () => {
+    const r = report(state({ virtualServices: [virtualService({ http: [catchAll([to('1', undefined, { host: 'api-domain.default' })])] })] }));
+    expect(route(r, 0).warnings).toEqual([expect.stringMatching(/host api-domain\.default resolves to no DestinationRule host/)]);
+  });
+
+  it('does not warn about a subset of a host in a namespace whose DestinationRules were not read', () => {
+    const r = report(state({ virtualServices: [virtualService({ http: [catchAll([to('1', undefined, { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v1' })])] })] }));
+    expect(route(r, 0).warnings).toEqual([]);
+    expect(route(r, 0).destinations[0]).toMatchObject({ labels: null, readyPods: null });
   });
 
   it('warns about a mirror to a missing subset', () => {
@@ -191,7 +208,8 @@ describe('buildTrafficReport warnings', () => {
 
   it('warns about a route after the catch-all, which can never match', () => {
     const r = report(state({ virtualServices: [virtualService({ http: [catchAll([to('1')]), headerRoute('1', { 'x-cid': 'a' }), prefixRoute('/api', [to('1')])] })] }));
-    expect(onlyVs(r).http.map((x) => x.warnings)).toEqual([[], ['unreachable: a catch-all route comes before it'], ['unreachable: a catch-all route comes before it']]);
+    expect(onlyVs(r).http.map((x) => x.warnings)).toEqual([[], ['unreachable: catch-all route #0 comes before it'], ['unreachable: catch-all route #0 comes before it']]);
+    expect(onlyVs(r).http.map((x) => x.reachable)).toEqual([true, false, false]);
   });
 
   it('does not warn about routes before the catch-all', () => {
@@ -212,7 +230,7 @@ describe('buildTrafficReport warnings', () => {
 
   it('warns about duplicate subset names in a DestinationRule the VirtualService uses', () => {
     const r = report(state({ destinationRules: [destinationRule({ subsets: ['1', '1', '3'] }), destinationRule({ name: 'ratings', host: 'ratings', subsets: ['2', '2'] })] }));
-    expect(onlyVs(r).warnings).toEqual([`DestinationRule api-domain has duplicate subset names: ${subsetOf('1')}`]);
+    expect(onlyVs(r).warnings).toEqual([`DestinationRule default/api-domain has duplicate subset names: ${subsetOf('1')}`]);
   });
 
   it('warns about more than one selected VirtualService for the same host, however it is written', () => {
@@ -243,13 +261,13 @@ describe('buildTrafficReport warnings', () => {
 
   it('warns about a subset with no ready pods', () => {
     const r = report(example({ workloads: [workload('1', 3), workload('2', 1), workload({ app: 'api-domain', build: 'PR-10' }, 0)] }));
-    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('3')} has no ready pods`]);
+    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('3')} of api-domain.default.svc.cluster.local has no ready pods`]);
     expect(route(r, 0).destinations[0]?.readyPods).toBe(0);
   });
 
   it('counts a subset without any pod in the cluster as having no ready pods', () => {
     const r = report(example({ workloads: [workload('1', 3), workload('2', 1)] }));
     expect(route(r, 0).destinations[0]?.readyPods).toBe(0);
-    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('3')} has no ready pods`]);
+    expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('3')} of api-domain.default.svc.cluster.local has no ready pods`]);
   });
 });

@@ -22,7 +22,7 @@ import { clone } from './istio.js';
 import { sameHost } from './names.js';
 import type { ShiftRequest, RollbackRequest } from './requests.js';
 import { isCatchAll, subsetUses } from './route-model.js';
-import type { ReadinessSource, RoutingState, Workload } from './state.js';
+import type { ReadinessSource, RoutingState, ServiceInfo, SubsetUsers, Workload } from './state.js';
 
 export const NS = 'default';
 export const HOST = 'api-domain';
@@ -172,15 +172,30 @@ export function workload(labels: Record<string, string> | string, readyPods = 1,
   return { ref: `Deployment ${namespace}/${Object.values(podLabels).join('-')}`, namespace, podLabels, readyPods };
 }
 
+/** A Kubernetes Service of `namespace` (default `default`) selecting `selector` (`null`: a Service without selector). */
+export function service(name: string, selector: Record<string, string> | null, namespace = NS): ServiceInfo {
+  return { namespace, name, selector: selector ?? undefined };
+}
+
 export interface StateOptions {
   namespace?: string;
   virtualServices?: VirtualService[];
   destinationRules?: DestinationRule[];
+  /**
+   * VirtualServices the selector did not pick (other labels, other namespaces such as a gateway
+   * VirtualService in `istio-system`): with them the state carries `subsetUsers` (the selected ones
+   * plus these), as `rollback` and `clear` read it.
+   */
   otherVirtualServices?: VirtualService[];
+  /** Scope of `subsetUsers` (default `all-namespaces`; `namespace` is the RBAC fallback). */
+  subsetUsersScope?: SubsetUsers['scope'];
   /** Defaults to `cluster`. */
   readiness?: ReadinessSource;
   /** Defaults to build 1 with 2 ready pods. */
   workloads?: Workload[];
+  /** The Services read (default: Service `api-domain` of the namespace selecting `app=api-domain`). */
+  services?: ServiceInfo[];
+  notes?: string[];
 }
 
 /** A routing state: by default the default VirtualService and DestinationRule, read from a cluster where build 1 is ready. */
@@ -191,10 +206,11 @@ export function state(opts: StateOptions = {}): RoutingState {
     virtualServices,
     destinationRules: opts.destinationRules ?? [destinationRule()],
     readiness: { source: opts.readiness ?? 'cluster', workloads: opts.workloads ?? [workload('1', 2)] },
-    services: [],
-    ...(opts.otherVirtualServices !== undefined
-      ? { subsetUsers: { virtualServices: [...virtualServices, ...opts.otherVirtualServices], scope: 'all-namespaces' as const } }
+    services: opts.services ?? [service(HOST, { app: HOST }, opts.namespace ?? NS)],
+    ...(opts.otherVirtualServices !== undefined || opts.subsetUsersScope !== undefined
+      ? { subsetUsers: { virtualServices: [...virtualServices, ...(opts.otherVirtualServices ?? [])], scope: opts.subsetUsersScope ?? ('all-namespaces' as const) } }
       : {}),
+    ...(opts.notes !== undefined ? { notes: opts.notes } : {}),
   };
 }
 
@@ -247,7 +263,11 @@ function sameObject(a: IstioObject, b: IstioObject, ns: string): boolean {
 export function applyWrite(s: RoutingState, after: IstioObject): RoutingState {
   const next = { ...s };
   if (after.kind === 'VirtualService') {
-    next.virtualServices = s.virtualServices.map((vs) => (sameObject(vs, after, s.namespace) ? clone(after) : vs));
+    const written = clone(after);
+    next.virtualServices = s.virtualServices.map((vs) => (sameObject(vs, after, s.namespace) ? written : vs));
+    if (s.subsetUsers !== undefined) {
+      next.subsetUsers = { ...s.subsetUsers, virtualServices: s.subsetUsers.virtualServices.map((vs) => (sameObject(vs, after, s.namespace) ? written : vs)) };
+    }
   } else {
     next.destinationRules = s.destinationRules.map((dr) => (sameObject(dr, after, s.namespace) ? clone(after) : dr));
   }
