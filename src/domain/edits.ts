@@ -305,7 +305,11 @@ export function describeMirror(d: Destination): string {
 export function removeUnusedSubsets(
   ctx: PlanContext,
   candidates: (dr: DestinationRule, subset: string) => boolean,
-  options: { readonly handWrittenToo: boolean },
+  options: {
+    readonly handWrittenToo: boolean;
+    /** Note each subset kept because it is in use (rollback: the user asked for it to go; clear: it is just in use). */
+    readonly noteKept: boolean;
+  },
 ): void {
   const users = usersAfterPlan(ctx);
   for (const dr of ctx.state.destinationRules) {
@@ -319,7 +323,7 @@ export function removeUnusedSubsets(
       if (!options.handWrittenToo && !isManagedSubsetName(s.name, service, namespace)) continue;
       const user = users.get(`${host}\u0000${s.name}`);
       if (user !== undefined) {
-        ctx.warnings.push(`kept subset ${s.name} of DestinationRule ${drNs}/${dr.metadata.name}: still used by VirtualService ${user}`);
+        if (options.noteKept) ctx.warnings.push(`kept subset ${s.name} of DestinationRule ${drNs}/${dr.metadata.name}: still used by VirtualService ${user}`);
         continue;
       }
       remove.add(s.name);

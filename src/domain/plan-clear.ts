@@ -31,7 +31,7 @@ export function planClear(state: RoutingState, req: ClearRequest): Plan {
     }
     if (routes.length !== facts.length || routes.some((r, i) => r !== facts[i]?.route)) ctx.setRoutes(vs, routes);
   }
-  removeUnusedSubsets(ctx, () => true, { handWrittenToo: false });
+  removeUnusedSubsets(ctx, () => true, { handWrittenToo: false, noteKept: false });
   return ctx.finish();
 }
 

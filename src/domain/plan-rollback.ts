@@ -62,7 +62,7 @@ export function planRollback(state: RoutingState, req: RollbackRequest, options:
   }
   for (const vs of state.virtualServices) rollbackVirtualService(ctx, vs, targets, options);
   const named = new Set(targets.map((t) => `${t.host}\u0000${t.subset}`));
-  removeUnusedSubsets(ctx, (dr, subset) => named.has(`${resolveHost(dr.spec.host, ctx.namespaceOf(dr))}\u0000${subset}`), { handWrittenToo: req.by === 'pods' });
+  removeUnusedSubsets(ctx, (dr, subset) => named.has(`${resolveHost(dr.spec.host, ctx.namespaceOf(dr))}\u0000${subset}`), { handWrittenToo: req.by === 'pods', noteKept: true });
   return ctx.finish();
 }
 
