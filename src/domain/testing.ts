@@ -349,3 +349,183 @@ export function routeProblems(s: RoutingState): string[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Realistic worlds: Istio's bookinfo and helloworld samples, a Flagger-style and an Argo
+// Rollouts-style VirtualService. Istio's samples carry no labels and often no namespace.
+// ---------------------------------------------------------------------------------------------
+
+/** A route destination written by hand: `host` (as written), optional subset, port and weight. */
+export function dest(host: string, subset?: string, weight?: number, port?: number): HTTPRouteDestination {
+  const destination: Destination = { host };
+  if (port !== undefined) destination.port = { number: port };
+  if (subset !== undefined) destination.subset = subset;
+  const d: HTTPRouteDestination = { destination };
+  if (weight !== undefined) d.weight = weight;
+  return d;
+}
+
+/** A VirtualService as Istio's samples write it: no labels, hosts and HTTP routes only. */
+export function sampleVirtualService(name: string, http: HTTPRoute[], opts: { namespace?: string | null; hosts?: string[]; gateways?: string[] } = {}): VirtualService {
+  const metadata: VirtualService['metadata'] = { name, resourceVersion: '1' };
+  if (opts.namespace !== null) metadata.namespace = opts.namespace ?? NS;
+  const spec: VirtualService['spec'] = { hosts: opts.hosts ?? [name] };
+  if (opts.gateways !== undefined) spec.gateways = opts.gateways;
+  spec.http = http;
+  return { apiVersion: API_VERSION, kind: 'VirtualService', metadata, spec };
+}
+
+/** A DestinationRule as Istio's samples write it: subsets `v1`, `v2`... labelled `version: <name>`. */
+export function sampleDestinationRule(host: string, versions: string[], opts: { namespace?: string | null; name?: string; extraSubsets?: Subset[]; spec?: Record<string, unknown> } = {}): DestinationRule {
+  const metadata: DestinationRule['metadata'] = { name: opts.name ?? host.split('.')[0] ?? host, resourceVersion: '1' };
+  if (opts.namespace !== null) metadata.namespace = opts.namespace ?? NS;
+  const spec: DestinationRule['spec'] = { host, subsets: [...versions.map((v) => ({ name: v, labels: { version: v } })), ...(opts.extraSubsets ?? [])] };
+  Object.assign(spec, opts.spec ?? {});
+  return { apiVersion: API_VERSION, kind: 'DestinationRule', metadata, spec };
+}
+
+/** The bookinfo reviews route of `virtual-service-reviews-test-v2.yaml`: user jason to v2, everyone else to v1. */
+export function reviewsJasonRoutes(): HTTPRoute[] {
+  return [{ match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [dest('reviews', 'v2')] }, { route: [dest('reviews', 'v1')] }];
+}
+
+/**
+ * The bookinfo gateway VirtualService of the sample (`bookinfo-gateway.yaml`): every public path
+ * (`/productpage`, `/static`, `/login`, `/logout`, `/api/v1/products`) to productpage:9080, and no
+ * catch-all. `host` is how it names productpage (`productpage` when it lives beside it).
+ */
+export function bookinfoGateway(opts: { namespace?: string | null; host?: string; extra?: HTTPRoute[] } = {}): VirtualService {
+  const host = opts.host ?? 'productpage';
+  return sampleVirtualService(
+    'bookinfo',
+    [
+      {
+        match: [{ uri: { exact: '/productpage' } }, { uri: { prefix: '/static' } }, { uri: { exact: '/login' } }, { uri: { exact: '/logout' } }, { uri: { prefix: '/api/v1/products' } }],
+        route: [dest(host, undefined, undefined, 9080)],
+      },
+      ...(opts.extra ?? []),
+    ],
+    { namespace: opts.namespace === undefined ? NS : opts.namespace, hosts: ['*'], gateways: ['bookinfo-gateway'] },
+  );
+}
+
+export interface BookinfoOptions {
+  namespace?: string;
+  /** Leave `metadata.namespace` out of every object (the samples as downloaded). */
+  namespaceLess?: boolean;
+  /** Replaces the reviews VirtualService's routes (default: jason to v2, the rest to v1). */
+  reviews?: HTTPRoute[];
+  /** Extra subsets of the reviews DestinationRule (managed ones, say). */
+  reviewsSubsets?: Subset[];
+  otherVirtualServices?: VirtualService[];
+  /** Extra VirtualServices among the selected ones (the bookinfo gateway, say). */
+  extraVirtualServices?: VirtualService[];
+  workloads?: Workload[];
+  readiness?: ReadinessSource;
+}
+
+/** The workloads of bookinfo: every Deployment labelled `app=<service>,version=<v>`, one ready pod each. */
+export function bookinfoWorkloads(namespace = NS, extra: Workload[] = []): Workload[] {
+  const pods = (app: string, version: string): Workload => ({ ref: `Deployment ${namespace}/${app}-${version}`, namespace, podLabels: { app, version }, readyPods: 1 });
+  return [pods('productpage', 'v1'), pods('details', 'v1'), pods('ratings', 'v1'), pods('reviews', 'v1'), pods('reviews', 'v2'), pods('reviews', 'v3'), ...extra];
+}
+
+/**
+ * Istio's bookinfo in one namespace (`default` unless told): VirtualServices productpage, reviews
+ * (jason to v2), ratings and details all to v1 (`virtual-service-all-v1.yaml` with the reviews test
+ * route); DestinationRules with every sample subset (`destination-rule-all.yaml`); the Services selecting
+ * `app=<service>`; the six Deployments with one ready pod each.
+ */
+export function bookinfo(opts: BookinfoOptions = {}): RoutingState {
+  const namespace = opts.namespace ?? NS;
+  const ns = opts.namespaceLess === true ? null : namespace;
+  const vs = (name: string, http: HTTPRoute[]) => sampleVirtualService(name, http, { namespace: ns });
+  const virtualServices = [
+    vs('productpage', [{ route: [dest('productpage', 'v1')] }]),
+    vs('reviews', opts.reviews ?? reviewsJasonRoutes()),
+    vs('ratings', [{ route: [dest('ratings', 'v1')] }]),
+    vs('details', [{ route: [dest('details', 'v1')] }]),
+    ...(opts.extraVirtualServices ?? []),
+  ];
+  const stateOpts: StateOptions = {
+    namespace,
+    virtualServices,
+    destinationRules: [
+      sampleDestinationRule('productpage', ['v1'], { namespace: ns }),
+      sampleDestinationRule('reviews', ['v1', 'v2', 'v3'], { namespace: ns, ...(opts.reviewsSubsets !== undefined ? { extraSubsets: opts.reviewsSubsets } : {}) }),
+      sampleDestinationRule('ratings', ['v1', 'v2', 'v2-mysql', 'v2-mysql-vm'], { namespace: ns }),
+      sampleDestinationRule('details', ['v1', 'v2'], { namespace: ns }),
+    ],
+    services: ['productpage', 'reviews', 'ratings', 'details'].map((name) => service(name, { app: name }, namespace)),
+    workloads: opts.workloads ?? bookinfoWorkloads(namespace),
+    readiness: opts.readiness ?? 'cluster',
+  };
+  if (opts.otherVirtualServices !== undefined) stateOpts.otherVirtualServices = opts.otherVirtualServices;
+  return state(stateOpts);
+}
+
+/** A world with one service of the samples' shape: VirtualService and DestinationRule `name`, Service selecting `app=name`. */
+export function sampleWorld(name: string, http: HTTPRoute[], subsets: string[], opts: { workloads?: Workload[]; otherVirtualServices?: VirtualService[]; extraSubsets?: Subset[] } = {}): RoutingState {
+  const stateOpts: StateOptions = {
+    virtualServices: [sampleVirtualService(name, http)],
+    destinationRules: [sampleDestinationRule(name, subsets, opts.extraSubsets !== undefined ? { extraSubsets: opts.extraSubsets } : {})],
+    services: [service(name, { app: name })],
+    workloads: opts.workloads ?? subsets.map((v) => ({ ref: `Deployment ${NS}/${name}-${v}`, namespace: NS, podLabels: { app: name, version: v }, readyPods: 1 })),
+  };
+  if (opts.otherVirtualServices !== undefined) stateOpts.otherVirtualServices = opts.otherVirtualServices;
+  return state(stateOpts);
+}
+
+/** Istio's helloworld with a hand-written 50/50 split between v1 and v2. */
+export function helloworld(opts: { workloads?: Workload[] } = {}): RoutingState {
+  return sampleWorld('helloworld', [{ route: [dest('helloworld', 'v1', 50, 5000), dest('helloworld', 'v2', 50, 5000)] }], ['v1', 'v2'], opts);
+}
+
+/**
+ * An Argo Rollouts-style canary: the route named `primary` splits between subsets `stable` and
+ * `canary` of rollouts-demo (Argo writes the weights; the subsets' labels carry its pod template hash).
+ */
+export function argoRollout(stable: number, canary: number): RoutingState {
+  return state({
+    virtualServices: [sampleVirtualService('rollouts-demo', [{ name: 'primary', route: [dest('rollouts-demo', 'stable', stable), dest('rollouts-demo', 'canary', canary)] }])],
+    destinationRules: [
+      {
+        apiVersion: API_VERSION,
+        kind: 'DestinationRule',
+        metadata: { name: 'rollouts-demo', namespace: NS },
+        spec: {
+          host: 'rollouts-demo',
+          subsets: [
+            { name: 'canary', labels: { app: 'rollouts-demo', 'rollouts-pod-template-hash': '7bf84f9696' } },
+            { name: 'stable', labels: { app: 'rollouts-demo', 'rollouts-pod-template-hash': '5c5d8d9b8d' } },
+          ],
+        },
+      },
+    ],
+    services: [service('rollouts-demo', { app: 'rollouts-demo' })],
+    workloads: [
+      { ref: `ReplicaSet ${NS}/rollouts-demo-5c5d8d9b8d`, namespace: NS, podLabels: { app: 'rollouts-demo', 'rollouts-pod-template-hash': '5c5d8d9b8d' }, readyPods: 3 },
+      { ref: `ReplicaSet ${NS}/rollouts-demo-7bf84f9696`, namespace: NS, podLabels: { app: 'rollouts-demo', 'rollouts-pod-template-hash': '7bf84f9696' }, readyPods: 1 },
+      { ref: `Deployment ${NS}/rollouts-demo-b`, namespace: NS, podLabels: { app: 'rollouts-demo', build: 'b' }, readyPods: 1 },
+    ],
+  });
+}
+
+/**
+ * A Flagger-style VirtualService: Flagger routes between two Services, `podinfo-primary` and
+ * `podinfo-canary` (no subsets), in one route.
+ */
+export function flagger(primary: number, canary: number): RoutingState {
+  return state({
+    virtualServices: [
+      sampleVirtualService('podinfo', [{ route: [dest('podinfo-primary', undefined, primary, 9898), dest('podinfo-canary', undefined, canary, 9898)] }], { hosts: ['podinfo'] }),
+    ],
+    destinationRules: [
+      sampleDestinationRule('podinfo-primary', []),
+      sampleDestinationRule('podinfo-canary', []),
+      sampleDestinationRule('podinfo', []),
+    ],
+    services: [service('podinfo', { app: 'podinfo-primary' }), service('podinfo-primary', { app: 'podinfo-primary' }), service('podinfo-canary', { app: 'podinfo' })],
+    workloads: [{ ref: `Deployment ${NS}/podinfo-primary`, namespace: NS, podLabels: { app: 'podinfo-primary' }, readyPods: 2 }],
+  });
+}
