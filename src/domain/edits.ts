@@ -47,6 +47,7 @@ export class PlanContext {
   readonly #destinationRules = new Map<DestinationRule, { after: DestinationRule; addsSubsets: boolean }>();
   #readiness: ReadinessIndex | undefined;
   #facts = new Map<VirtualService, RouteFacts[]>();
+  #rulesByHost: Map<string, DestinationRule[]> | undefined;
 
   constructor(state: RoutingState) {
     this.state = state;
@@ -123,11 +124,25 @@ export class PlanContext {
     return this.readiness.podsBehind(host, labels);
   }
 
+  /** The DestinationRules read, by resolved host (built on first use). */
+  get rulesByHost(): ReadonlyMap<string, readonly DestinationRule[]> {
+    if (this.#rulesByHost === undefined) {
+      const map = new Map<string, DestinationRule[]>();
+      for (const dr of this.state.destinationRules) {
+        const host = resolveHost(dr.spec.host, this.namespaceOf(dr));
+        const list = map.get(host);
+        if (list) list.push(dr);
+        else map.set(host, [dr]);
+      }
+      this.#rulesByHost = map;
+    }
+    return this.#rulesByHost;
+  }
+
   /** The labels of a subset of a resolved host in the DestinationRules read (as the plan leaves them). */
   subsetLabels(host: string, subset: string): Readonly<Record<string, string>> | undefined {
-    for (const dr of this.state.destinationRules) {
+    for (const dr of this.rulesByHost.get(host) ?? []) {
       const current = this.#destinationRules.get(dr)?.after ?? dr;
-      if (resolveHost(current.spec.host, this.namespaceOf(current)) !== host) continue;
       const s = current.spec.subsets?.find((x) => x.name === subset);
       if (s) return s.labels ?? {};
     }
@@ -341,7 +356,10 @@ export function removeUnusedSubsets(
  */
 function usersAfterPlan(ctx: PlanContext): Map<string, string> {
   const selected = new Set(ctx.state.virtualServices);
-  const all = [...ctx.state.virtualServices, ...(ctx.state.subsetUsers?.virtualServices ?? []).filter((vs) => !selected.has(vs) && !isSameObjectAsSelected(ctx, vs))];
+  // The cross-namespace list may hold other copies of the selected VirtualServices: those count as planned.
+  const selectedKeys = new Set(ctx.state.virtualServices.map((vs) => `${ctx.namespaceOf(vs)}/${vs.metadata.name}`));
+  const others = (ctx.state.subsetUsers?.virtualServices ?? []).filter((vs) => !selected.has(vs) && !selectedKeys.has(`${ctx.namespaceOf(vs)}/${vs.metadata.name}`));
+  const all = [...ctx.state.virtualServices, ...others];
   const users = new Map<string, string>();
   for (const read of all) {
     const vs = ctx.current(read);
@@ -354,12 +372,6 @@ function usersAfterPlan(ctx: PlanContext): Map<string, string> {
     }
   }
   return users;
-}
-
-/** A subset user read in the cross-namespace list that is one of the selected VirtualServices (another copy of it). */
-function isSameObjectAsSelected(ctx: PlanContext, vs: VirtualService): boolean {
-  const ns = ctx.namespaceOf(vs);
-  return ctx.state.virtualServices.some((s) => s.metadata.name === vs.metadata.name && ctx.namespaceOf(s) === ns);
 }
 
 /** One managed route placed in front of a general route by {@link placeManagedRoutes}. */
