@@ -7,6 +7,7 @@ import { seededRandom } from '../../test/support/random.js';
 import { planClear } from './plan-clear.js';
 import { planRollback } from './plan-rollback.js';
 import { planShift } from './plan-shift.js';
+import { classifyVirtualService } from './route-model.js';
 import {
   CATCH_ALL_FORMS,
   applyPlan,
@@ -549,113 +550,7 @@ describe('planShift purity', () => {
   });
 });
 
-describe('every planner keeps VirtualServices pointing at existing subsets (property)', () => {
-  type Step =
-    | { text: string; kind: 'shift'; req: ShiftRequest }
-    | { text: string; kind: 'rollback'; req: RollbackRequest }
-    | { text: string; kind: 'clear'; mode: ClearMode };
-
-  function pick<T>(next: () => number, items: readonly T[]): T {
-    return items[Math.floor(next() * items.length)] as T;
-  }
-
-  function randomStep(next: () => number): Step {
-    const build = pick(next, ['2', '3', '4']);
-    const roll = next();
-    if (roll < 0.3) {
-      const headers = pick(next, [{ 'x-cid': 'a' }, { 'x-cid': 'b' }, { 'x-cid': 'a', 'x-account-id': '3' }]);
-      const regex = next() < 0.3;
-      return { text: `shift -b ${build} -H ${JSON.stringify(headers)}${regex ? ' -r' : ''}`, kind: 'shift', req: shift(build, { headers, regex }) };
-    }
-    if (roll < 0.65) {
-      const weight = pick(next, [10, 25, 50, 100]);
-      return { text: `shift -b ${build} -w ${weight}`, kind: 'shift', req: shift(build, { weight }) };
-    }
-    if (roll < 0.85) {
-      return next() < 0.5
-        ? { text: `rollback -p build=${build}`, kind: 'rollback', req: rollbackPods(build) }
-        : { text: `rollback -b ${build}`, kind: 'rollback', req: rollbackBuild(build) };
-    }
-    const mode = pick(next, ['soft', 'hard'] as const);
-    return { text: `clear -m ${mode}`, kind: 'clear', mode };
-  }
-
-  function planStep(s: RoutingState, step: Step): Plan {
-    const frozen = deepFreeze(s);
-    if (step.kind === 'shift') return planShift(frozen, step.req);
-    if (step.kind === 'rollback') return planRollback(frozen, step.req);
-    return planClear(frozen, { mode: step.mode });
-  }
-
-  function world(): RoutingState {
-    return state({
-      virtualServices: [
-        virtualService({
-          gateways: ['api-gateway'],
-          http: [prefixRoute('/static', [{ destination: { host: 'static', port: { number: 80 } } }]), catchAll([to('1')], { retries: { attempts: 2 } })],
-        }),
-        virtualService({ name: 'api-mesh', hosts: ['api-domain'], http: [catchAll([to('1')], { match: null })] }),
-        virtualService({ name: 'unrelated', hosts: ['ratings'], http: [catchAll([{ destination: { host: 'ratings' } }])] }),
-      ],
-      otherVirtualServices: [virtualService({ name: 'legacy', labels: { app: 'legacy' }, http: [headerRoute('2', { 'x-legacy': '1' }), catchAll([to('1')])] })],
-      destinationRules: [destinationRule({ subsets: ['1', '2'], spec: { trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } } }), destinationRule({ name: 'static', host: 'static', subsets: [] })],
-      workloads: [workload('1', 2), workload('2', 1), workload('3', 1), workload('4', 0)],
-    });
-  }
-
-  /** A namespace the original tool left: an unnamed header route, a three-way catch-all with a mirror, FQDN hosts, readiness from manifests. */
-  function legacyWorld(): RoutingState {
-    const fqdn = 'api-domain.default.svc.cluster.local';
-    return state({
-      virtualServices: [
-        virtualService({
-          http: [
-            headerRoute('2', { 'x-cid': 'old' }, { name: null, weight: null }),
-            catchAll([to('1', 80, { host: fqdn }), to('2', 10), to('3', 10)], { mirror: destination(subsetOf('4')), mirrorPercentage: { value: 100 }, timeout: '3s' }),
-          ],
-        }),
-      ],
-      destinationRules: [destinationRule({ host: fqdn, subsets: ['1', '2', '3', '4'] })],
-      readiness: 'manifests',
-      workloads: [workload('1', 2), workload('2', 0)],
-    });
-  }
-
-  it.each([
-    ['a fresh namespace', world],
-    ['a namespace the original tool left', legacyWorld],
-  ])('holds in %s after every write of every plan, with weights summing to 100, no route after the catch-all, schema-valid objects and idempotent plans', async (_, start) => {
-    let plans = 0;
-    for (let seed = 1; seed <= 40; seed++) {
-      const next = seededRandom(seed);
-      let s = start();
-      expect(missingSubsets(s)).toEqual([]);
-      const history: string[] = [];
-      for (let i = 0; i < 15; i++) {
-        const step = randomStep(next);
-        history.push(step.text);
-        const where = `seed ${seed}: ${history.join(' | ')}`;
-        let p: Plan;
-        try {
-          p = planStep(s, step);
-        } catch (e) {
-          if (e instanceof PlanRefusedError) continue;
-          throw new Error(`${where}: ${String(e)}`, { cause: e });
-        }
-        plans++;
-        for (const w of p.writes) {
-          s = applyWrite(s, w.after);
-          expect(missingSubsets(s), `${where}: after writing ${w.after.kind} ${w.after.metadata.name}`).toEqual([]);
-          expect(routeProblems(s), `${where}: after writing ${w.after.kind} ${w.after.metadata.name}`).toEqual([]);
-          await expect(validateSchema(w.after), where).resolves.toBeUndefined();
-        }
-        const again = planStep(s, step);
-        expect(again.writes.map((w) => `${w.after.kind}/${w.after.metadata.name}`), `${where}: planned again`).toEqual([]);
-      }
-    }
-    expect(plans).toBeGreaterThan(250);
-  });
-});
+// The property over random sequences of shift, rollback and clear lives in planners.property.test.ts.
 
 describe('weight shift next to a catch-all route of another host', () => {
   it('refuses with NotFoundError instead of appending a catch-all route that could never match', () => {
@@ -664,5 +559,31 @@ describe('weight shift next to a catch-all route of another host', () => {
     });
     const s = state({ virtualServices: [vs] });
     expect(() => planShift(deepFreeze(s), shift('3', { weight: 10 }), { readinessPolicy: 'warn' })).toThrow(NotFoundError);
+  });
+});
+
+describe('planShift never writes a header route that can never match without saying so', () => {
+  /** True when the build's managed route is reachable in the VirtualService, or a warning says it is unreachable. */
+  function reachableOrWarned(p: Plan, vsName: string, subsetName: string): boolean {
+    const facts = classifyVirtualService(vsAfter(p, vsName), 'default');
+    const own = facts.filter((f) => f.managed?.kind === 'header' && f.managed.subset === subsetName);
+    return own.length > 0 && (own.every((f) => f.unreachable === undefined) || p.warnings.some((w) => w.includes(subsetName) && /unreachable|never match/.test(w)));
+  }
+
+  // BUG: see domain-test-findings.md ("a header shift writes its route behind a targeted route with the same conditions")
+  it.fails('places the route of a second build with the same headers where it can match, warning about the route it shadows', () => {
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [headerRoute('2', { 'x-cid': 'a' }), catchAll([to('1')])] })], destinationRules: [destinationRule({ subsets: ['1', '2'] })] });
+    const p = plan(s, shift('3', { headers: { 'x-cid': 'a' } }));
+    const facts = classifyVirtualService(vsAfter(p), 'default');
+    expect(facts.find((f) => f.route.name === B3)?.unreachable).toBeUndefined();
+    expect(p.warnings.join('\n')).toMatch(new RegExp(`${subsetOf('2')}.*unreachable`));
+  });
+
+  // BUG: see domain-test-findings.md ("a header shift writes its route behind a targeted route with the same conditions")
+  it.fails('does not silently write a managed route behind a hand-written targeted route with the same conditions', () => {
+    const qa: HTTPRoute = { match: [{ headers: { 'x-team': { exact: 'qa' } } }], route: [to('1', undefined, { host: 'other', subset: 'v2' })] };
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [qa, prefixRoute('/static', [to('1', undefined, { host: 'static', subset: 'v1' })]), catchAll([to('1')])] })] });
+    const p = plan(s, shift('3', { headers: { 'x-team': 'qa' } }));
+    expect(reachableOrWarned(p, 'api-domain', B3)).toBe(true);
   });
 });
