@@ -2,16 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError, PlanRefusedError, UsageError } from '../errors.js';
 import { orderWrites, type Plan, type PlannedWrite } from './changes.js';
 import { clone, type DestinationRule, type HTTPRoute, type VirtualService } from './istio.js';
-import { validateSchema } from '../app/validate.js';
-import { seededRandom } from '../../test/support/random.js';
-import { planClear } from './plan-clear.js';
-import { planRollback } from './plan-rollback.js';
 import { planShift } from './plan-shift.js';
 import { classifyVirtualService } from './route-model.js';
 import {
   CATCH_ALL_FORMS,
   applyPlan,
-  applyWrite,
   catchAll,
   deepFreeze,
   destination,
@@ -19,9 +14,6 @@ import {
   headerRoute,
   missingSubsets,
   prefixRoute,
-  rollbackBuild,
-  rollbackPods,
-  routeProblems,
   routesOf,
   shift,
   state,
@@ -36,7 +28,7 @@ import {
   type StateOptions,
 } from './testing.js';
 import type { RoutingState } from './state.js';
-import type { ClearMode, RollbackRequest, ShiftRequest } from './requests.js';
+import type { ShiftRequest } from './requests.js';
 
 const B3 = subsetOf('3');
 

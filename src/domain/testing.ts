@@ -21,7 +21,7 @@ import type {
 import { clone } from './istio.js';
 import { sameHost } from './names.js';
 import type { ShiftRequest, RollbackRequest } from './requests.js';
-import { isCatchAll, subsetUses } from './route-model.js';
+import { subsetUses } from './route-model.js';
 import type { ReadinessSource, RoutingState, ServiceInfo, SubsetUsers, Workload } from './state.js';
 
 export const NS = 'default';
@@ -325,29 +325,6 @@ export function subsetNames(dr: DestinationRule): string[] {
 /** `Kind/name` of each write, in order. */
 export function writeOrder(plan: Plan): string[] {
   return plan.writes.map((w) => `${w.after.kind}/${w.after.metadata.name}`);
-}
-
-/**
- * Routes Istio would reject or never reach, as texts: weights of a multi-destination route not summing
- * to 100, a lone destination weighted below 100, a route placed after the first catch-all route.
- */
-export function routeProblems(s: RoutingState): string[] {
-  const out: string[] = [];
-  for (const vs of s.virtualServices) {
-    const routes = vs.spec.http ?? [];
-    const firstCatchAll = routes.findIndex(isCatchAll);
-    routes.forEach((r, i) => {
-      const dests = r.route ?? [];
-      if (dests.length > 1) {
-        const sum = dests.reduce((acc, d) => acc + (d.weight ?? 0), 0);
-        if (sum !== 100) out.push(`${vs.metadata.name} #${i}: weights sum to ${sum}`);
-      } else if (dests[0]?.weight !== undefined && dests[0].weight !== 100) {
-        out.push(`${vs.metadata.name} #${i}: lone destination weighted ${dests[0].weight}`);
-      }
-      if (firstCatchAll >= 0 && i > firstCatchAll) out.push(`${vs.metadata.name} #${i}: after the catch-all route`);
-    });
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
