@@ -215,3 +215,40 @@ describe('planRollback owns only what it touches (rule 7)', () => {
     expect(written(p, 'DestinationRule', 'api-domain')).toEqual(expectedDr);
   });
 });
+
+describe('planRollback interlock (a build with more than 50% of a route is most likely the stable version)', () => {
+  const faultRoute = (route: HTTPRoute['route']): HTTPRoute => ({ name: 'istiops-fault-3f2a', match: [{ headers: { 'x-chaos': { exact: '1' } } }], fault: { delay: { fixedDelay: '5s', percentage: { value: 50 } } }, route });
+
+  it.each<[string, HTTPRoute[]]>([
+    ['a general route', [catchAll([to('3', 60), to('1', 40)])]],
+    ['a path route', [prefixRoute('/api', [to('3', 51), to('1', 49)]), catchAll([to('1')])]],
+    ['a managed fault route', [faultRoute([to('3', 80), to('1', 20)]), catchAll([to('1')])]],
+  ])('refuses, overridably, when the build carries more than 50%% of %s', (_, http) => {
+    const s = canary({ virtualServices: [virtualService({ http })] });
+    let error: unknown;
+    try {
+      plan(s, rollbackBuild('3'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PlanRefusedError);
+    expect((error as PlanRefusedError).overridable).toBe(true);
+    expect(planRollback(deepFreeze(s), rollbackBuild('3'), { force: true }).writes.length).toBeGreaterThan(0);
+  });
+
+  it('does not hold for a hand-written targeted route, whose requests are a few testers\'', () => {
+    const testers: HTTPRoute = { match: [{ headers: { 'x-team': { exact: 'qa' } } }], route: [to('3', 80), to('1', 20)] };
+    const s = canary({ virtualServices: [virtualService({ http: [testers, catchAll([to('1')])] })] });
+    expect(routesOf(written(plan(s, rollbackBuild('3')), 'VirtualService', 'api-domain'))).toEqual([{ ...testers, route: [to('1', 100)] }, catchAll([to('1')])]);
+  });
+
+  it('counts weights as proportions: 3 of 4 is 75%', () => {
+    const s = canary({ virtualServices: [virtualService({ http: [catchAll([to('3', 3), to('1', 1)])] })] });
+    expect(() => plan(s, rollbackBuild('3'))).toThrow(/75%/);
+  });
+
+  it('writes nothing when one route of several is refused', () => {
+    const s = canary({ virtualServices: [virtualService({ http: [headerRoute('3', { 'x-cid': 'a' }), catchAll([to('3', 90), to('1', 10)])] }), virtualService({ name: 'api-mesh', hosts: ['api-domain'], http: [catchAll([to('1', 90), to('3', 10)])] })] });
+    expect(() => plan(s, rollbackBuild('3'))).toThrow(PlanRefusedError);
+  });
+});
