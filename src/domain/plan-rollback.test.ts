@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlanRefusedError, UsageError } from '../errors.js';
 import type { Plan } from './changes.js';
-import { clone, type HTTPRoute, type VirtualService } from './istio.js';
+import { clone, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from './istio.js';
 import { planRollback } from './plan-rollback.js';
 import type { RollbackRequest } from './requests.js';
 import type { RoutingState } from './state.js';
@@ -217,7 +217,7 @@ describe('planRollback owns only what it touches (rule 7)', () => {
 });
 
 describe('planRollback interlock (a build with more than 50% of a route is most likely the stable version)', () => {
-  const faultRoute = (route: HTTPRoute['route']): HTTPRoute => ({ name: 'istiops-fault-3f2a', match: [{ headers: { 'x-chaos': { exact: '1' } } }], fault: { delay: { fixedDelay: '5s', percentage: { value: 50 } } }, route });
+  const faultRoute = (route: HTTPRouteDestination[]): HTTPRoute => ({ name: 'istiops-fault-3f2a', match: [{ headers: { 'x-chaos': { exact: '1' } } }], fault: { delay: { fixedDelay: '5s', percentage: { value: 50 } } }, route });
 
   it.each<[string, HTTPRoute[]]>([
     ['a general route', [catchAll([to('3', 60), to('1', 40)])]],

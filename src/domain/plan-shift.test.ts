@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, PlanRefusedError, UsageError } from '../errors.js';
 import { orderWrites, type Plan, type PlannedWrite } from './changes.js';
-import { clone, type DestinationRule, type HTTPRoute, type VirtualService } from './istio.js';
+import { clone, type DestinationRule, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from './istio.js';
 import { planShift } from './plan-shift.js';
 import { classifyVirtualService } from './route-model.js';
 import {
@@ -581,7 +581,7 @@ describe('planShift never writes a header route that can never match without say
 });
 
 describe('planShift on routes the design singles out', () => {
-  const faultRoute = (route: HTTPRoute['route']): HTTPRoute => ({
+  const faultRoute = (route: HTTPRouteDestination[]): HTTPRoute => ({
     name: 'istiops-fault-3f2a',
     match: [{ headers: { 'x-chaos': { exact: '1' } } }],
     fault: { abort: { httpStatus: 503, percentage: { value: 100 } } },
