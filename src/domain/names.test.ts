@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { dns1123LabelError, resolveHost, sameHost, serviceNameOf, subsetNameFor } from './names.js';
+import { dns1123LabelError, isManagedSubsetName, resolveHost, sameHost, serviceNameOf, serviceOfHost, subsetNameFor } from './names.js';
 
 describe('dns1123LabelError', () => {
   it.each(['a', '3', 'api-domain', 'api-pr-10-default', 'a'.repeat(63), 'x1-2y'])('accepts the DNS-1123 label %j', (value) => {
@@ -86,5 +86,32 @@ describe('sameHost', () => {
     ['reviews.prod.svc.cluster.local', 'default', 'reviews', 'prod', true],
   ])('%j in %j and %j in %j are the same service: %j', (a, aNs, b, bNs, same) => {
     expect(sameHost(a, aNs, b, bNs)).toBe(same);
+  });
+});
+
+describe('isManagedSubsetName', () => {
+  it.each([
+    ['reviews-2-default', 'reviews', 'default', true],
+    ['reviews-pr-10-bookinfo', 'reviews', 'bookinfo', true],
+    ['api-domain-3-default', 'api-domain', 'default', true],
+    ['v2', 'reviews', 'default', false],
+    ['reviews--default', 'reviews', 'default', false],
+    ['reviews-2-prod', 'reviews', 'default', false],
+    ['ratings-2-default', 'reviews', 'default', false],
+    ['stable', 'rollouts-demo', 'default', false],
+  ])('%j is a managed subset of service %j in %j: %j', (name, service, ns, expected) => {
+    expect(isManagedSubsetName(name, service, ns)).toBe(expected);
+  });
+});
+
+describe('serviceOfHost', () => {
+  it.each([
+    ['reviews.bookinfo.svc.cluster.local', { name: 'reviews', namespace: 'bookinfo' }],
+    ['reviews.bookinfo', undefined],
+    ['reviews.bookinfo.svc', undefined],
+    ['api.example.com', undefined],
+    ['*.bookinfo.svc.cluster.local', undefined],
+  ])('reads %j as %j', (host, expected) => {
+    expect(serviceOfHost(host)).toEqual(expected);
   });
 });

@@ -271,3 +271,34 @@ describe('buildTrafficReport warnings', () => {
     expect(route(r, 0).warnings).toEqual([`subset ${subsetOf('3')} of api-domain.default.svc.cluster.local has no ready pods`]);
   });
 });
+
+describe('buildTrafficReport: the route model in the report', () => {
+  it('flags a route shadowed by an earlier route with the same match entries', () => {
+    const r = report(state({ virtualServices: [virtualService({ http: [prefixRoute('/api', [to('1')]), prefixRoute('/api', [to('1')], { name: 'again' }), catchAll([to('1')])] })] }));
+    expect(route(r, 1)).toMatchObject({ reachable: false, warnings: ['unreachable: route #0 before it has each of its match entries'] });
+    expect(route(r, 2).reachable).toBe(true);
+  });
+
+  it.each<[string, Parameters<typeof catchAll>[1], boolean, boolean]>([
+    ['a header route', { match: [{ headers: { 'x-cid': { exact: 'a' } } }] }, true, false],
+    ['a source namespace route', { match: [{ sourceNamespace: 'qa' }] }, true, false],
+    ['a header entry or everything', { match: [{ headers: { 'x-cid': { exact: 'a' } } }, { uri: { prefix: '/' } }] }, false, true],
+    ['a path route', { match: [{ uri: { prefix: '/api' } }] }, false, false],
+  ])('reports %s as targeted %j and catch-all %j', (_, extra, targeted, isCatchAllRoute) => {
+    const r = report(state({ virtualServices: [virtualService({ http: [catchAll([to('1')], extra), catchAll([to('1')], { match: null })] })] }));
+    expect(route(r, 0)).toMatchObject({ targeted, catchAll: isCatchAllRoute });
+  });
+
+  it('reports readiness through the Service\'s selector: pods of another app with the subset labels do not count', () => {
+    const s = state({
+      destinationRules: [destinationRule({ subsets: [{ name: 'v1', labels: { version: 'v1' } }] })],
+      virtualServices: [virtualService({ http: [catchAll([to('1', undefined, { subset: 'v1' })])] })],
+      workloads: [workload({ app: 'ratings', version: 'v1' }, 4), workload({ app: 'api-domain', version: 'v1' }, 1)],
+    });
+    expect(route(report(s), 0).destinations[0]?.readyPods).toBe(1);
+  });
+
+  it('passes the store\'s notes (an RBAC fallback) on as report warnings', () => {
+    expect(report(state({ notes: ['listed VirtualServices of namespace default only (403 across namespaces)'] })).warnings).toEqual(['listed VirtualServices of namespace default only (403 across namespaces)']);
+  });
+});
