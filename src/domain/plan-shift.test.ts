@@ -641,3 +641,13 @@ describe('planShift on routes the design singles out', () => {
     expect(managed?.match?.some((m) => m.uri === undefined)).toBe(false);
   });
 });
+
+describe('planShift header routes and the targeted routes after them', () => {
+  it('warns, naming it, about a targeted route the new managed route makes unreachable (same conditions)', () => {
+    const later: HTTPRoute = { name: 'qa-api', match: [{ uri: { prefix: '/api' }, headers: { 'x-cid': { exact: 'a' } } }], route: [to('1', undefined, { host: 'other', subset: 'v1' })] };
+    const s = withWorkloads({ virtualServices: [virtualService({ http: [prefixRoute('/api', [to('1')]), later, catchAll([to('1')])] })] });
+    const p = plan(s, shift('3', { headers: { 'x-cid': 'a' } }));
+    expect(routesOf(vsAfter(p)).map((r) => r.name ?? null)).toEqual([B3, null, 'qa-api', B3, null]);
+    expect(p.warnings).toEqual([expect.stringMatching(/route "qa-api" #2 of VirtualService default\/api-domain is now unreachable/)]);
+  });
+});
