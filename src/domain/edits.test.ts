@@ -115,7 +115,7 @@ describe('setShare', () => {
     ['a tie of remainders goes to the earlier destination', [dest('api', 'v1', 50), dest('api', 'v2', 50)], 'b', 1, [dest('api', 'v1', 50), dest('api', 'v2', 49), dest('api', 'b', 1)], []],
     ['100 promotes: the build is the only destination, the others dropped', [dest('api', 'v1', 70), dest('api', 'b', 30)], 'b', 100, [dest('api', 'b', 100)], ['v1']],
     ['weights summing to less than 100 are proportions', [dest('api', 'v1', 1), dest('api', 'v2', 3)], 'b', 20, [dest('api', 'v1', 20), dest('api', 'v2', 60), dest('api', 'b', 20)], []],
-    ['a destination with weight 0 stays dropped', [dest('api', 'stable', 100), dest('api', 'canary', 0)], 'b', 10, [dest('api', 'stable', 90), dest('api', 'b', 10)], ['canary']],
+    ['a destination with weight 0 (Argo Rollouts\' idle canary) stays, at 0', [dest('api', 'stable', 100), dest('api', 'canary', 0)], 'b', 10, [dest('api', 'stable', 90), dest('api', 'canary', 0), dest('api', 'b', 10)], []],
   ])('%s', (_, before, build, percent, after, dropped) => {
     const result = setShare(deepFreeze(before), isB(build), { host: 'api', subset: build, ...(before[0]?.destination.host === 'reviews' ? { host: 'reviews' } : {}) }, percent);
     expect(result?.destinations).toEqual(after);

@@ -2,14 +2,14 @@
  * The edit steps every planner composes, over one small planning context. Each step is pure: it
  * works on working copies of the objects that were read, logs what it changes, and never does I/O.
  */
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, PlanRefusedError } from '../errors.js';
 import { ChangeLog, type Plan } from './changes.js';
 import { describeDestination } from './describe.js';
 import { clone, jsonEqual, type Destination, type DestinationRule, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type StringMatch, type VirtualService } from './istio.js';
-import { isManagedSubsetName, resolveHost, serviceNameOf, serviceOfHost } from './names.js';
+import { isManagedSubsetName, resolveHost, serviceNameOf } from './names.js';
 import { finishPlan, namespaceOf } from './plan-common.js';
 import { ReadinessIndex, type Readiness } from './readiness.js';
-import { classifyVirtualService, describeRoute, effectiveWeight, entryKey, isCatchAll, subsetUses, type RouteFacts } from './route-model.js';
+import { classifyRoutes, classifyVirtualService, describeRoute, effectiveWeight, entryKey, isCatchAll, subsetUses, type RouteFacts } from './route-model.js';
 import type { HeaderTraffic } from './requests.js';
 import type { RoutingState } from './state.js';
 import { apportion } from './weights.js';
@@ -170,7 +170,8 @@ export class PlanContext {
  */
 export function chooseDestinationRule(ctx: PlanContext, host: string, subset: string): DestinationRule {
   const service = serviceNameOf(host);
-  const namespace = serviceOfHost(host)?.namespace ?? ctx.namespace;
+  // Subset names carry the namespace of the DestinationRule that holds them (the command's).
+  const namespace = ctx.namespace;
   const candidates = ctx.state.destinationRules
     .filter((dr) => ctx.namespaceOf(dr) === ctx.namespace && resolveHost(dr.spec.host, ctx.namespaceOf(dr)) === host && dr.spec.workloadSelector === undefined)
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
@@ -221,7 +222,7 @@ export interface ShareResult {
 /**
  * Gives the build `percent` (integer 1..100) of a route and lets the route's other destinations share
  * the rest in proportion to their current weights (largest remainder, ties to the earlier one); a
- * destination rounded to 0 is dropped. At 100 the build is the only destination. An existing build
+ * destination rounded to 0 is dropped, one that already had weight 0 stays at 0. At 100 the build is the only destination. An existing build
  * destination keeps its position and its other fields but takes `buildDestination`'s host and port;
  * a new one is appended.
  * @returns `undefined` when `percent` < 100 and the build is already the only destination (nothing to
@@ -251,7 +252,9 @@ export function setShare(
       continue;
     }
     const part = parts[others.indexOf(d)] ?? 0;
-    if (part === 0) dropped.push({ destination: d.destination, weight: effectiveWeight(d, dests.length), why: 'rounded to 0' });
+    const before = effectiveWeight(d, dests.length);
+    // A destination already at 0 (Argo Rollouts keeps its canary there) stays, at 0; one rounded to 0 goes.
+    if (part === 0 && before > 0) dropped.push({ destination: d.destination, weight: before, why: 'rounded to 0' });
     else next.push({ ...d, weight: part });
   }
   if (!placed) next.push({ ...build, weight: percent });
@@ -330,12 +333,11 @@ export function removeUnusedSubsets(
   for (const dr of ctx.state.destinationRules) {
     const drNs = ctx.namespaceOf(dr);
     const host = resolveHost(dr.spec.host, drNs);
-    const namespace = serviceOfHost(host)?.namespace ?? drNs;
     const service = serviceNameOf(host);
     const remove = new Set<string>();
     for (const s of dr.spec.subsets ?? []) {
       if (!candidates(dr, s.name)) continue;
-      if (!options.handWrittenToo && !isManagedSubsetName(s.name, service, namespace)) continue;
+      if (!options.handWrittenToo && !isManagedSubsetName(s.name, service, drNs)) continue;
       const user = users.get(`${host}\u0000${s.name}`);
       if (user !== undefined) {
         if (options.noteKept) ctx.warnings.push(`kept subset ${s.name} of DestinationRule ${drNs}/${dr.metadata.name}: still used by VirtualService ${user}`);
@@ -409,10 +411,29 @@ export function placeManagedRoutes(
     if (wanted.has(f)) {
       const previous = i > 0 && facts[i - 1] !== undefined && isOwn(facts[i - 1] as RouteFacts) ? facts[i - 1]?.route : undefined;
       const route = make(f, previous);
-      next.push(route);
-      placed.push({ route, before: f });
+      if ((route.match ?? []).length > 0 || route.match === undefined) {
+        next.push(route);
+        placed.push({ route, before: f });
+      }
     }
     next.push(f.route);
+  }
+  // A managed route every entry of which an earlier route already has could never match: it goes in
+  // front of the first such route (which it then shadows, and warnShadowed says so).
+  for (const p of placed) {
+    const keys = new Set((p.route.match ?? []).map(entryKey));
+    const at = next.indexOf(p.route);
+    const covered = new Set<string>();
+    let first = -1;
+    for (let j = 0; j < at; j++) {
+      const hits = (next[j]?.match ?? []).map(entryKey).filter((k) => keys.has(k));
+      if (hits.length > 0 && first < 0) first = j;
+      for (const k of hits) covered.add(k);
+    }
+    if (first >= 0 && covered.size === keys.size) {
+      next.splice(at, 1);
+      next.splice(first, 0, p.route);
+    }
   }
   if (jsonEqual(vs.spec.http ?? [], next)) return undefined;
   ctx.setRoutes(vs, next);
@@ -420,17 +441,41 @@ export function placeManagedRoutes(
 }
 
 /**
- * The match of a managed route in front of a general route: each of its entries with `conditions`
- * added (header conditions merged), or the conditions alone in front of a catch-all route (which
- * matches every request anyway). Entry names are dropped: they belong to the general route.
+ * The match of a managed route in front of a general route: the requests that route matches **and**
+ * that carry the headers. Each of its entries gets the header conditions added; an entry that already
+ * requires another value of one of those headers can match no such request and is left out; in front
+ * of a catch-all route (which matches every request anyway) the header conditions alone. Entry names
+ * are dropped: they belong to the general route.
+ * @returns the entries; empty when no request can match both (no managed route belongs there).
  */
 export function narrowedMatch(general: HTTPRoute, headers: Readonly<Record<string, StringMatch>>): HTTPMatchRequest[] {
   if (isCatchAll(general)) return [{ headers: { ...headers } }];
-  return (general.match ?? []).map((entry) => {
-    const narrowed: HTTPMatchRequest = { ...entry, headers: { ...(entry.headers ?? {}), ...headers } };
+  return (general.match ?? []).flatMap((entry) => {
+    const own = entry.headers ?? {};
+    if (Object.keys(headers).some((name) => own[name] !== undefined && !jsonEqual(own[name], headers[name]))) return [];
+    const narrowed: HTTPMatchRequest = { ...entry, headers: { ...own, ...headers } };
     delete narrowed.name;
-    return narrowed;
+    return [narrowed];
   });
+}
+
+/**
+ * Refuses a placement that would leave another build's managed route unreachable: two builds cannot
+ * both receive the requests of the same headers, and istiops never leaves a managed route that can
+ * no longer match (it would keep its subset in use forever).
+ * @throws PlanRefusedError naming the route and the build whose route would be shadowed.
+ */
+export function refuseShadowedManagedRoutes(ctx: PlanContext, vs: VirtualService, routes: readonly HTTPRoute[], placed: readonly HTTPRoute[]): void {
+  const own = new Set(placed);
+  for (const f of classifyRoutes(routes, ctx.namespaceOf(vs))) {
+    if (own.has(f.route) || f.unreachable?.kind !== 'shadowed' || f.managed === undefined) continue;
+    const shadower = routes[f.unreachable.byIndex];
+    if (shadower === undefined || !own.has(shadower)) continue;
+    const what = f.managed.kind === 'header' ? `the header route of subset ${f.managed.subset}` : `the fault route "${f.managed.name}"`;
+    throw new PlanRefusedError(
+      `VirtualService ${ctx.namespaceOf(vs)}/${vs.metadata.name}: the same request conditions already go to ${what} (${describeRoute(f.route, routes.indexOf(f.route))}); roll that back or use other headers`,
+    );
+  }
 }
 
 /** Warns about routes that managed routes placed before them make unreachable (each entry repeated earlier). */

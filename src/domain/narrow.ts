@@ -18,7 +18,16 @@ class Checker {
     this.#what = what;
   }
   fail(path: string, expected: string, value: unknown): never {
-    const got = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'a mapping' : `${typeof value} ${JSON.stringify(value)}`;
+    const got =
+      value === undefined
+        ? 'missing'
+        : Array.isArray(value)
+          ? 'a list'
+          : value === null
+            ? 'null'
+            : typeof value === 'object'
+              ? 'a mapping'
+              : `${typeof value} ${JSON.stringify(value)}`;
     throw new InvalidObjectError(`${this.#what}: ${path} must be ${expected}, not ${got}`);
   }
   object(v: unknown, path: string): Json {
@@ -44,6 +53,24 @@ class Checker {
     const map = this.object(v, path);
     for (const [k, x] of Object.entries(map)) if (typeof x !== 'string') this.fail(`${path}.${k}`, 'a string', x);
   }
+  /** An Istio StringMatch: a mapping with exactly one of exact, prefix, regex (a string). */
+  stringMatch(v: unknown, path: string): void {
+    const m = this.object(v, path);
+    const kinds = ['exact', 'prefix', 'regex'].filter((k) => m[k] !== undefined);
+    if (kinds.length !== 1) this.fail(path, 'a string match with one of exact, prefix or regex', v);
+    for (const k of kinds) if (typeof m[k] !== 'string') this.fail(`${path}.${k}`, 'a string', m[k]);
+  }
+  /** A match entry: its string-match conditions are well formed. */
+  matchEntry(v: unknown, path: string): void {
+    const entry = this.object(v, path);
+    for (const key of ['uri', 'scheme', 'method', 'authority']) if (entry[key] !== undefined) this.stringMatch(entry[key], `${path}.${key}`);
+    for (const key of ['headers', 'withoutHeaders', 'queryParams']) {
+      if (entry[key] === undefined) continue;
+      for (const [name, m] of Object.entries(this.object(entry[key], `${path}.${key}`))) this.stringMatch(m, `${path}.${key}.${name}`);
+    }
+    this.stringMap(entry['sourceLabels'], `${path}.sourceLabels`);
+    this.optionalString(entry['sourceNamespace'], `${path}.sourceNamespace`);
+  }
   destination(v: unknown, path: string): void {
     const d = this.object(v, path);
     this.string(d['host'], `${path}.host`);
@@ -65,7 +92,7 @@ function checkVirtualService(vs: VirtualService, namespace: string): void {
     const at = `spec.http[${i}]`;
     const route = c.object(r, at);
     c.optionalString(route['name'], `${at}.name`);
-    c.optionalList(route['match'], `${at}.match`).forEach((m, j) => c.object(m, `${at}.match[${j}]`));
+    c.optionalList(route['match'], `${at}.match`).forEach((m, j) => c.matchEntry(m, `${at}.match[${j}]`));
     c.optionalList(route['route'], `${at}.route`).forEach((d, j) => {
       const dest = c.object(d, `${at}.route[${j}]`);
       c.destination(dest['destination'], `${at}.route[${j}].destination`);

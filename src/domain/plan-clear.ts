@@ -16,7 +16,8 @@ import type { RoutingState } from './state.js';
  *   general route in that case is kept and reported (removing it would send its traffic to routes
  *   never meant for it); a mirror (either form) to a subset with no ready pods is removed. A
  *   destination whose readiness is unknown is kept, with a note saying why (design rule 4).
- * - `hard`: keeps only catch-all routes and routes that match on a `uri.prefix`.
+ * - `hard`: keeps only catch-all routes and routes that match on a `uri.prefix`, except the managed
+ *   header routes (which carry the prefix of the route they stand in front of).
  * Then both remove the **managed** subsets that no VirtualService in any namespace uses; hand-written
  * subsets stay.
  * @throws PlanRefusedError when a VirtualService would be left with no HTTP route (nothing is written).
@@ -36,8 +37,11 @@ export function planClear(state: RoutingState, req: ClearRequest): Plan {
 }
 
 function hardClear(ctx: PlanContext, vs: VirtualService, f: RouteFacts): HTTPRoute[] {
-  if (f.catchAll || (f.route.match ?? []).some((m) => m.uri?.prefix !== undefined)) return [f.route];
-  ctx.log.add(ctx.edit(vs), ctx.namespace, 'remove-route', `remove ${describeRoute(f.route, f.index)} (hard clear keeps only the catch-all and uri prefix routes)`);
+  // Managed header routes carry the path of the route they stand in front of: they go all the same,
+  // as the original tool's hard clear removed every header route it had written.
+  const keeps = f.managed?.kind !== 'header' && (f.catchAll || (f.route.match ?? []).some((m) => m.uri?.prefix !== undefined));
+  if (keeps) return [f.route];
+  ctx.log.add(ctx.edit(vs), ctx.namespace, 'remove-route', `remove ${describeRoute(f.route, f.index)} (hard clear keeps only the catch-all and uri prefix routes${f.managed?.kind === 'header' ? ', not header routes' : ''})`);
   return [];
 }
 

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors.js';
 import type { Plan } from './changes.js';
-import { PlanContext, describeHeaders, headerConditions, narrowedMatch, placeManagedRoutes, warnShadowed } from './edits.js';
+import { PlanContext, describeHeaders, headerConditions, narrowedMatch, placeManagedRoutes, refuseShadowedManagedRoutes, warnShadowed } from './edits.js';
 import { jsonEqual, type HTTPRoute, type VirtualService } from './istio.js';
 import { resolveHost } from './names.js';
 import { describeDestinations } from './plan-common.js';
@@ -100,6 +100,7 @@ export function planFault(state: RoutingState, req: FaultRequest): Plan {
         `${result.previousCount === 0 ? 'add' : 'set'} fault route "${name}" before ${describeRoute(p.before.route, p.before.index)}: headers ${describeHeaders(headers)}, ${describeFault(req)} -> ${describeDestinations(p.route.route ?? [])}`,
       );
     }
+    refuseShadowedManagedRoutes(ctx, vs, result.routes, result.placed.map((p) => p.route));
     warnShadowed(ctx, vs, result.routes, result.placed.map((p) => p.route));
   }
   if (found === 0) {

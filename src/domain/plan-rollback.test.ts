@@ -254,8 +254,7 @@ describe('planRollback interlock (a build with more than 50% of a route is most 
 });
 
 describe('planRollback of a build of a service named in full in another namespace', () => {
-  // BUG: see domain-test-findings.md ("a build of a service named in full in another namespace is not recognised as managed")
-  it.fails('removes the subset it wrote, as for a short host', () => {
+  it('removes the subset it wrote, as for a short host', () => {
     const FQ = 'reviews.prod.svc.cluster.local';
     const s = state({
       virtualServices: [virtualService({ name: 'reviews-prod', hosts: [FQ], http: [catchAll([to('1', 90, { host: FQ, subset: 'v1' }), to('3', 10, { host: FQ, subset: 'reviews-3-default' })], { match: null })] })],

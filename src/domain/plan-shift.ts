@@ -12,6 +12,7 @@ import {
   labelsText,
   narrowedMatch,
   placeManagedRoutes,
+  refuseShadowedManagedRoutes,
   removeMirrors,
   warnShadowed,
   setShare,
@@ -134,6 +135,7 @@ function ensureHeaderRoutes(ctx: PlanContext, vs: VirtualService, ref: SubsetRef
   for (let i = result.placed.length; i < result.previousCount; i++) {
     ctx.log.add(after, ctx.namespace, 'remove-route', `remove route "${ref.subset}" left in front of a route that no longer goes to ${ref.host}`);
   }
+  refuseShadowedManagedRoutes(ctx, vs, result.routes, result.placed.map((p) => p.route));
   warnShadowed(ctx, vs, result.routes, result.placed.map((p) => p.route));
 }
 

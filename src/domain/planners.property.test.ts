@@ -181,7 +181,7 @@ function weightProblems(vs: VirtualService): string[] {
  * is tolerated (BUG: see domain-test-findings.md, "a header shift writes its route behind a targeted
  * route with the same conditions"; the strict case is an `it.fails` in plan-shift.test.ts).
  */
-function unreachableManaged(s: RoutingState, tolerateKnownBug = true): string[] {
+function unreachableManaged(s: RoutingState, tolerateKnownBug = false): string[] {
   const out: string[] = [];
   for (const vs of s.subsetUsers?.virtualServices ?? s.virtualServices) {
     const ns = vs.metadata.namespace ?? s.namespace;

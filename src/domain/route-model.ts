@@ -112,9 +112,12 @@ function managedHeaderSubset(route: HTTPRoute, vsNamespace: string): string | un
   const first = dests[0]?.destination;
   if (first?.subset === undefined || !dests.every((d) => d.destination.subset === first.subset && d.destination.host === first.host)) return undefined;
   if (route.name !== undefined && route.name !== first.subset) return undefined;
-  const resolved = resolveHost(first.host, vsNamespace);
-  const namespace = serviceOfHost(resolved)?.namespace ?? vsNamespace;
-  return isManagedSubsetName(first.subset, serviceNameOf(first.host), namespace) ? first.subset : undefined;
+  // The subset's name carries the namespace of its DestinationRule: the VirtualService's (where istiops
+  // writes both), or the service's own for a VirtualService elsewhere using a service's subsets.
+  const service = serviceNameOf(first.host);
+  const hostNamespace = serviceOfHost(resolveHost(first.host, vsNamespace))?.namespace;
+  const managed = isManagedSubsetName(first.subset, service, vsNamespace) || (hostNamespace !== undefined && isManagedSubsetName(first.subset, service, hostNamespace));
+  return managed ? first.subset : undefined;
 }
 
 function managedOf(route: HTTPRoute, targeted: boolean, vsNamespace: string): ManagedRoute | undefined {
