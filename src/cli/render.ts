@@ -6,6 +6,7 @@ import type { Change } from '../domain/changes.js';
 import { formatChange } from '../domain/changes.js';
 import type { DestinationReport, RouteReport, TrafficReport } from '../domain/show.js';
 import type { Outcome } from '../app/istiops.js';
+import type { OutputFormat } from '../input/flags.js';
 
 /** ANSI styling, or none (no TTY, `NO_COLOR` set, or `-o json|yaml`). */
 export interface Style {
@@ -98,4 +99,25 @@ export function resultDocument(command: string, outcome: Outcome): ResultDocumen
 /** One line per change, or `no changes`. */
 export function renderChanges(changes: readonly Change[]): string {
   return changes.length === 0 ? 'no changes\n' : `${changes.map(formatChange).join('\n')}\n`;
+}
+
+/** The `-o name` lines of a report: kubectl's `virtualservice.networking.istio.io/<name>`, one per VirtualService. */
+export function reportNames(report: TrafficReport): string {
+  return report.virtualServices.map((vs) => `virtualservice.networking.istio.io/${vs.name}\n`).join('');
+}
+
+/** A `show` report in `format`: the tree (coloured on a TTY), JSON, YAML, names, or a Mermaid flowchart. */
+export async function formatReport(report: TrafficReport, format: OutputFormat, io: { isTTY: boolean; env: NodeJS.ProcessEnv }): Promise<string> {
+  switch (format) {
+    case 'pretty':
+      return renderReport(report, styleFor(io.isTTY, io.env));
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'yaml':
+      return (await import('./yaml-text.js')).toYamlText(report);
+    case 'name':
+      return reportNames(report);
+    case 'mermaid':
+      return (await import('./mermaid.js')).renderMermaid(report);
+  }
 }
