@@ -49,7 +49,7 @@ const takesValue = (o: Option): boolean => o.required || o.optional;
 /** Reads the contexts and their namespaces from the kubeconfig files (`--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`). */
 async function kubeconfigNames(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): Promise<{ contexts: string[]; namespaces: string[] }> {
   const files = kubeconfig !== undefined ? [kubeconfig] : env['KUBECONFIG'] ? env['KUBECONFIG'].split(delimiter).filter(Boolean) : [join(env['HOME'] ?? homedir(), '.kube', 'config')];
-  const { parse } = await import('yaml');
+  const { parseYamlText: parse } = await import('./yaml-text.js');
   const contexts: string[] = [];
   const namespaces = new Set<string>();
   for (const file of files) {
