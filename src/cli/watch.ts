@@ -34,6 +34,7 @@ export async function followReports(
   const { format, io, signal } = options;
   const toYaml = format === 'yaml' ? (await import('./yaml-text.js')).toYamlText : undefined;
   const style = styleFor(io.isTTY, io.env);
+  if (signal.aborted) return;
   let last: string | undefined;
   let printed = 0;
   await watch((report) => {

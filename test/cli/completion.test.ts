@@ -109,7 +109,7 @@ describe('__complete (cobra protocol, used by kubectl_complete-istiops)', () => 
 
   it('kubectl_complete-istiops answers for `kubectl istiops <TAB>`', async () => {
     const res = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [join(ROOT, 'bin/kubectl_complete-istiops'), 'traffic', 'rollback', '-'], (e, out) => (e ? reject(e) : resolve(out))),
+      execFile(process.execPath, [join(ROOT, 'bin/kubectl_complete-istiops'), 'traffic', 'rollback', '-'], (e, out) => (e ? reject(new Error(e.message)) : resolve(out))),
     );
     expect(res).toContain('--pod-selector\t');
     expect(res).toContain('--namespace\t');

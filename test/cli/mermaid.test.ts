@@ -113,7 +113,7 @@ describe('show -o mermaid', () => {
     expect(edges.find((e) => e.text === '100%')?.stroke).toBe('normal');
   });
 
-  it('shares one node per destination across VirtualServices', async () => {
+  it('shares one node per destination across VirtualServices', () => {
     const text = renderMermaid(reports[3]!.report);
     expect(text.match(/^ {2}d\d+\[/gm)).toHaveLength(2);
   });
@@ -131,5 +131,7 @@ describe('show -o mermaid', () => {
     ['<b>', '#60;b#62;'],
     ['a\nb', 'a b'],
     ['naïve', 'naïve'],
-  ])('escapes %j as %j', (text, want) => expect(mermaidText(text)).toBe(want));
+  ])('escapes %j as %j', (text, want) => {
+    expect(mermaidText(text)).toBe(want);
+  });
 });
