@@ -3,7 +3,7 @@
  * completion function is called with COMP_WORDS / COMP_CWORD set as bash sets them, and COMPREPLY is
  * checked. The script calls the built CLI (`istiops __complete`) through a shim on PATH.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,5 +123,55 @@ describe('completion scripts', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('istiops __complete');
     expect(res.stdout).toMatch(/kubectl-istiops/);
+  });
+});
+
+const has = (shell: string): boolean => {
+  try {
+    execFileSync(shell, ['-c', 'exit 0'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function shellOutput(shell: string, script: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(shell, ['-c', script], { env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, HOME: bin, KUBECONFIG: kubeconfig } }, (e, out, err) =>
+      e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out),
+    ),
+  );
+}
+
+// zsh and fish are optional on a build machine: these run where the shell is installed.
+describe.skipIf(!has('fish'))('fish completion (fish installed)', () => {
+  it.each([
+    { line: 'istiops traffic sh', want: ['shift', 'show'] },
+    { line: 'istiops traffic show --output=m', want: ['--output=mermaid'] },
+    { line: 'kubectl-istiops traffic clear -m ', want: ['hard', 'soft'] },
+    { line: 'istiops --context ', want: ['prod-eu', 'staging'] },
+  ])('$line', async ({ line, want }) => {
+    const out = await shellOutput('fish', `istiops completion fish | source; complete -C '${line}'`);
+    expect(out.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort()).toEqual(want);
+  });
+});
+
+describe.skipIf(!has('zsh'))('zsh completion (zsh installed; compadd and compset stubbed)', () => {
+  it.each([
+    { words: ['istiops', 'traffic', 'sh'], want: ['show', 'shift'] },
+    { words: ['istiops', 'traffic', 'show', '--output=m'], want: ['compset -P *=', 'mermaid'] },
+    { words: ['istiops', 'traffic', 'show', '--manifests', ''], want: ['_files'] },
+    { words: ['istiops', '-n', ''], want: ['bookinfo', 'default', 'payments'] },
+  ])('$words', async ({ words, want }) => {
+    const script = [
+      'compdef() { :; }',
+      'compadd() { local arr; while (( $# )); do case $1 in -a) arr=$2; shift 2;; -d) shift 2;; *) shift;; esac; done; print -l -- "${(@P)arr}"; }',
+      'compset() { print -r -- "compset $*"; }',
+      '_files() { print _files; }',
+      'source <(istiops completion zsh)',
+      `words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}`,
+      '_istiops_complete',
+    ].join('\n');
+    expect((await shellOutput('zsh', script)).split('\n').filter(Boolean)).toEqual(want);
   });
 });
