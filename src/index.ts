@@ -21,15 +21,16 @@ export { formatChange, orderWrites } from './domain/changes.js';
 export type { Change, ChangeOp, Plan, PlannedWrite } from './domain/changes.js';
 export type { ClearMode, ClearRequest, DestinationRef, HeaderTraffic, RollbackRequest, ShiftRequest, WeightTraffic } from './domain/requests.js';
 export type { Destination, DestinationRule, HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, IstioObject, ObjectMeta, StringMatch, Subset, VirtualService } from './domain/istio.js';
-export type { ReadinessSource, RoutingState, Workload } from './domain/state.js';
+export type { ReadinessSource, RoutingState, ServiceInfo, SubsetUsers, Workload } from './domain/state.js';
 export { readyPodsFor } from './domain/state.js';
 export { formatSelector, matchesSelector, parseLabelSelector } from './domain/label-selector.js';
 export type { LabelRequirement, LabelSelector } from './domain/label-selector.js';
 export { isCatchAll } from './domain/routes.js';
 export { resolveHost, subsetNameFor } from './domain/names.js';
 
-export type { ReadQuery, ReadinessQuery, RouteStore, WriteOptions } from './store/route-store.js';
+export type { FilePreview, ReadQuery, ReadinessQuery, RouteStore, WatchEvent, WriteOptions } from './store/route-store.js';
 export { ManifestStore } from './store/manifest-store.js';
+export type { ManifestStoreOptions } from './store/manifest-store.js';
 export { KubernetesStore, ISTIO_GROUP, PREFERRED_VERSIONS } from './store/kube-store.js';
 export type { KubernetesStoreOptions } from './store/kube-store.js';
 export { contextNamespace, loadKubeConfig } from './store/kubeconfig.js';
