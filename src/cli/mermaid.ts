@@ -101,11 +101,15 @@ export function renderMermaid(report: TrafficReport): string {
     });
   });
   out.push(...edges);
-  out.push('  classDef dest fill:#e8f5e9,stroke:#2e7d32');
-  out.push('  classDef noPods fill:#ffebee,stroke:#c62828');
-  out.push('  classDef unknown fill:#f5f5f5,stroke:#757575,stroke-dasharray:3 3');
-  out.push('  classDef fault stroke:#c62828,stroke-width:3px');
-  out.push('  classDef warn stroke:#ef6c00,stroke-width:2px');
-  for (const [name, ids] of Object.entries(classes)) if (ids.length > 0) out.push(`  class ${ids.join(',')} ${name}`);
+  const styles: Record<keyof typeof classes, string> = {
+    dest: 'fill:#e8f5e9,stroke:#2e7d32',
+    noPods: 'fill:#ffebee,stroke:#c62828',
+    unknown: 'fill:#f5f5f5,stroke:#757575,stroke-dasharray:3 3',
+    fault: 'stroke:#c62828,stroke-width:3px',
+    warn: 'stroke:#ef6c00,stroke-width:2px',
+  };
+  for (const [name, ids] of Object.entries(classes) as [keyof typeof classes, string[]][]) {
+    if (ids.length > 0) out.push(`  classDef ${name} ${styles[name]}`, `  class ${ids.join(',')} ${name}`);
+  }
   return `${out.join('\n')}\n`;
 }
