@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { IstiopsError, UsageError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliIO } from './context.js';
-import { addGlobalOptions } from './options.js';
+import { addGlobalOptions, withExamples } from './options.js';
 
 export type { CliIO } from './context.js';
 export { VERSION } from './commands/version.js';
@@ -29,7 +29,11 @@ export function buildProgram(io: CliIO): Command {
     .configureHelp({ showGlobalOptions: true })
     .helpCommand('help [command...]', 'display help for a command, e.g. "help traffic shift"');
   addGlobalOptions(program);
-  const traffic = new Command('traffic').description("manage Istio's traffic rules");
+  const traffic = withExamples(new Command('traffic').description("manage Istio's traffic rules"), [
+    ['the routing of namespace bookinfo', '$0 traffic show -n bookinfo'],
+    ['10% of the requests for reviews to build 3', '$0 traffic shift -n bookinfo -d reviews:9080 -b 3 -p app=reviews,version=v3 -w 10'],
+    ['the help of one command', '$0 help traffic shift'],
+  ]);
   const add = (parent: Command, cmd: Command): void => {
     cmd.copyInheritedSettings(parent);
     parent.addCommand(cmd);

@@ -11,10 +11,12 @@ const commands: { path: string[]; own: string[]; notOwn: string[] }[] = [
   { path: ['traffic', 'headers'], own: ['--hostname', '--port', '-H, --headers', '-r, --regexp', '-b, --build'], notOwn: ['--weight', '--destination'] },
   { path: ['traffic', 'weight'], own: ['--hostname', '--port', '-w, --weight', '-b, --build'], notOwn: ['--headers', '--regexp', '--destination'] },
   { path: ['completion'], own: [], notOwn: ['--weight'] },
+  { path: ['version'], own: [], notOwn: ['--weight'] },
+  { path: ['traffic'], own: [], notOwn: ['--weight'] },
 ];
 
 describe('help', () => {
-  it.each(commands)('$path.1 lists its own flags, the global flags and examples', async ({ path, own, notOwn }) => {
+  it.each(commands)('$path lists its own flags, the global flags and examples', async ({ path, own, notOwn }) => {
     const res = await runInProcess([...path, '--help']);
     expect(res.code).toBe(0);
     for (const flag of own) expect(res.stdout).toContain(flag);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CommandModule } from '../context.js';
+import { withExamples } from '../options.js';
 
 declare const __ISTIOPS_VERSION__: string | undefined;
 
@@ -10,7 +11,13 @@ export const VERSION = typeof __ISTIOPS_VERSION__ === 'string' ? __ISTIOPS_VERSI
 export const version: CommandModule = {
   parent: null,
   create: ({ io }) =>
-    new Command('version')
-      .description('print the version')
-      .action(() => io.stdout(`istiops ${VERSION}\n`)),
+    withExamples(
+      new Command('version')
+        .description('print the version')
+        .action(() => io.stdout(`istiops ${VERSION}\n`)),
+      [
+        ['the version of this istiops', '$0 version'],
+        ['the version installed as a kubectl plugin', 'kubectl istiops version'],
+      ],
+    ),
 };
