@@ -73,6 +73,7 @@ export async function runMutation(
   const { OutcomePrinter } = await import('./output.js');
   const printer = new OutcomePrinter(command, g, io);
   const { istiops, namespace } = await openIstiops(g, io, (e) => printer.progress(e));
+  // Interrupts (design rule 12): `io.interrupts?.()` returns the AbortSignal to pass in RunOptions.
   const outcome = await act(istiops, namespace);
   await printer.finish(outcome, istiops.store);
 }
