@@ -38,6 +38,7 @@ export { resolveHost, subsetNameFor } from './domain/names.js';
 
 export type { FilePreview, ReadQuery, ReadinessQuery, RouteStore, WatchEvent, WriteOptions } from './store/route-store.js';
 export { ManifestStore } from './store/manifest-store.js';
+export type { ManifestStoreOptions } from './store/manifest-store.js';
 export { KubernetesStore, ISTIO_GROUP, PREFERRED_VERSIONS } from './store/kube-store.js';
 export type { KubernetesStoreOptions } from './store/kube-store.js';
 export { contextNamespace, loadKubeConfig } from './store/kubeconfig.js';

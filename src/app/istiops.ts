@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, IstiopsError, PartialWriteError, TransientError, UsageError } from '../errors.js';
-import type { Plan } from '../domain/changes.js';
+import type { Change, Plan } from '../domain/changes.js';
 import { describeObject } from '../domain/istio.js';
 import { parseLabelSelector, type LabelSelector } from '../domain/label-selector.js';
 import { narrowState } from '../domain/narrow.js';
@@ -33,7 +33,8 @@ export interface RunOptions {
 export type ProgressEvent =
   | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly kind: 'propagation-wait'; readonly delayMs: number }
-  | { readonly kind: 'written'; readonly object: string };
+  /** `object` (`Kind namespace/name`) was written; `changes` are the plan's changes of that object. */
+  | { readonly kind: 'written'; readonly object: string; readonly changes: readonly Change[] };
 
 /** Tuning of the read → plan → write loop. */
 export interface IstiopsOptions {
@@ -185,7 +186,8 @@ export class Istiops {
           const name = describeObject(w.after, state.namespace);
           if (!written.includes(name)) written.push(name);
           pending = pending.filter((n) => n !== name);
-          this.options.onProgress?.({ kind: 'written', object: name });
+          const changes = p.changes.filter((c) => `${c.kind} ${c.namespace}/${c.name}` === name);
+          this.options.onProgress?.({ kind: 'written', object: name, changes });
           const wait = this.options.propagationWaitMs ?? 3000;
           const laterVirtualService = p.writes.slice(i + 1).some((x) => x.after.kind === 'VirtualService');
           if (w.addsSubsets && this.store.kind === 'kubernetes' && dryRun === 'none' && wait > 0 && laterVirtualService) {

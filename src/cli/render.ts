@@ -6,6 +6,7 @@ import type { Change } from '../domain/changes.js';
 import { formatChange } from '../domain/changes.js';
 import type { DestinationReport, RouteReport, TrafficReport } from '../domain/show.js';
 import type { Outcome } from '../app/istiops.js';
+import type { OutputFormat } from '../input/flags.js';
 
 /** ANSI styling, or none (no TTY, `NO_COLOR` set, or `-o json|yaml`). */
 export interface Style {
@@ -49,12 +50,14 @@ export function renderReport(report: TrafficReport, style: Style): string {
       const last = i === vs.http.length - 1 && vs.tcpRoutes + vs.tlsRoutes === 0 && vs.warnings.length === 0;
       const branch = last ? '└─' : '├─';
       const indent = last ? '   ' : '│  ';
-      const title = `${route.catchAll ? 'catch-all route' : 'route'}${route.name !== null ? ` "${route.name}"` : ''} #${route.index}`;
+      const title = `${route.catchAll ? 'catch-all route' : 'route'}${route.name !== null ? ` "${route.name}"` : ''} #${route.index}${route.reachable ? '' : ' (unreachable)'}`;
       lines.push(`${branch} ${style.bold(title)}  ${matchText(route)}`);
       const children: string[] = route.destinations.map((d) => destinationLine(d, style));
-      if (route.mirror) {
-        const m = route.mirror;
-        children.push(`mirror ${m.percentage ?? 100}% to ${m.host}${m.port !== null ? `:${m.port}` : ''}${m.subset !== null ? ` subset ${m.subset}` : ''}`);
+      // Both forms: `mirror` + `mirrorPercentage`, and each entry of the `mirrors` list.
+      for (const m of route.mirrors) {
+        const target = `${m.host}${m.port !== null ? `:${m.port}` : ''}${m.subset !== null ? ` subset ${m.subset}` : ''}`;
+        const ready = m.subset === null ? '' : `  ${m.readyPods === null ? style.dim('ready pods: unknown') : m.readyPods === 0 ? style.warn('ready pods: 0') : style.good(`ready pods: ${m.readyPods}`)}`;
+        children.push(`mirrored ${m.percentage ?? 100}% -> ${target}${m.form === 'mirrors' ? style.dim(' (mirrors)') : ''}${ready}`);
       }
       if (route.fault) children.push(`fault ${JSON.stringify(route.fault)}`);
       for (const w of route.warnings) children.push(style.warn(`warning: ${w}`));
@@ -98,4 +101,25 @@ export function resultDocument(command: string, outcome: Outcome): ResultDocumen
 /** One line per change, or `no changes`. */
 export function renderChanges(changes: readonly Change[]): string {
   return changes.length === 0 ? 'no changes\n' : `${changes.map(formatChange).join('\n')}\n`;
+}
+
+/** The `-o name` lines of a report: kubectl's `virtualservice.networking.istio.io/<name>`, one per VirtualService. */
+export function reportNames(report: TrafficReport): string {
+  return report.virtualServices.map((vs) => `virtualservice.networking.istio.io/${vs.name}\n`).join('');
+}
+
+/** A `show` report in `format`: the tree (coloured on a TTY), JSON, YAML, names, or a Mermaid flowchart. */
+export async function formatReport(report: TrafficReport, format: OutputFormat, io: { isTTY: boolean; env: NodeJS.ProcessEnv }): Promise<string> {
+  switch (format) {
+    case 'pretty':
+      return renderReport(report, styleFor(io.isTTY, io.env));
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'yaml':
+      return (await import('./yaml-text.js')).toYamlText(report);
+    case 'name':
+      return reportNames(report);
+    case 'mermaid':
+      return (await import('./mermaid.js')).renderMermaid(report);
+  }
 }

@@ -75,8 +75,9 @@ export function planShift(state: RoutingState, req: ShiftRequest, options: Shift
         : `no selected VirtualService has a reachable HTTP route to ${host} (selected: ${state.virtualServices.map((v) => `${ctx.namespaceOf(v)}/${v.metadata.name}`).join(', ')})`,
     );
   }
-  const skipped = state.virtualServices.filter((vs) => !targets.includes(vs)).map((vs) => `${ctx.namespaceOf(vs)}/${vs.metadata.name}`);
-  if (skipped.length > 0) ctx.warnings.push(`skipped VirtualService ${skipped.join(', ')}: no route to ${host}`);
+  for (const vs of state.virtualServices) {
+    if (!targets.includes(vs)) ctx.warnings.push(`skipped VirtualService ${ctx.namespaceOf(vs)}/${vs.metadata.name}: no route to ${host}`);
+  }
 
   checkReadiness(ctx, req, ref, options.readinessPolicy);
   ensureSubset(ctx, dr, subset, req.podSelector);

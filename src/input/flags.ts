@@ -121,13 +121,30 @@ export function parseClearMode(text: string, flag = '--mode'): ClearMode {
   throw new UsageError(`${flag} "${text}": must be soft or hard`);
 }
 
-/** Output formats of every command. */
-export type OutputFormat = 'pretty' | 'json' | 'yaml';
+/** Output formats: `pretty` (people), `json` and `yaml` (programs), `name` (kubectl's `kind.group/name`), `mermaid` (`show` only). */
+export type OutputFormat = 'pretty' | 'json' | 'yaml' | 'name' | 'mermaid';
 
-/** Parses `pretty`, `json` or `yaml`. */
-export function parseOutput(text: string, flag = '--output'): OutputFormat {
-  if (text === 'pretty' || text === 'json' || text === 'yaml') return text;
-  throw new UsageError(`${flag} "${text}": must be pretty, json or yaml`);
+/** Parses an output format among `allowed` (default: every format but `mermaid`, which only `show` prints). */
+export function parseOutput(text: string, flag = '--output', allowed: readonly OutputFormat[] = ['pretty', 'json', 'yaml', 'name']): OutputFormat {
+  const found = allowed.find((f) => f === text);
+  if (found !== undefined) return found;
+  const others = text === 'mermaid' ? ' (mermaid: show only)' : '';
+  throw new UsageError(`${flag} "${text}": must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1) ?? ''}${others}`);
+}
+
+/**
+ * The build of the first-version aliases (`traffic headers` / `traffic weight`), which had no
+ * `--build`: the pod selector's `build` label, else its `version` label, else its values joined with
+ * `-` in the order given (design.md, command table).
+ * @throws UsageError naming `--pod-selector` when the derived build is not a valid build identifier.
+ */
+export function buildFromPodSelector(labels: Readonly<Record<string, string>>, flag = '--pod-selector'): string {
+  const derived = labels['build'] ?? labels['version'] ?? Object.values(labels).join('-');
+  try {
+    return parseBuild(derived);
+  } catch {
+    throw new UsageError(`${flag}: the build "${derived}" taken from the pod labels is not valid (lowercase letters, digits and "-"): give --build`);
+  }
 }
 
 /** `--dry-run` modes, as kubectl names them: `client` writes nothing, `server` sends writes with `dryRun=All`. */

@@ -1,0 +1,79 @@
+/**
+ * What every command gets: where to print, how to open the store the global flags name, and how to
+ * run a mutating use case with its output printed as it happens. Heavy modules (the Kubernetes
+ * client, YAML, the schema library) load only inside these functions, never at import.
+ */
+import type { Command } from 'commander';
+import type { Istiops, Outcome, ProgressEvent } from '../app/istiops.js';
+import type { Globals } from './options.js';
+
+/** Where the CLI writes, and what it knows of the process; injectable for tests. */
+export interface CliIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTTY: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  /** Program name in help and usage: `istiops`, or `kubectl istiops` when run as `kubectl-istiops`. Default `istiops`. */
+  readonly programName?: string;
+  /** Executable a completion script calls back (`istiops` or `kubectl-istiops`). Default `istiops`. */
+  readonly binName?: string;
+  /**
+   * Starts listening for SIGINT and SIGTERM and returns a signal aborted by the first one (its
+   * `reason` is `'SIGINT'` or `'SIGTERM'`). Only commands that stop cleanly on an interrupt call it;
+   * the others keep Node's default (the process ends at once). Absent: no interrupt handling.
+   */
+  readonly interrupts?: () => AbortSignal;
+  /** Working directory for relative paths in output (dry-run file diffs). Default `process.cwd()`. */
+  readonly cwd?: string;
+}
+
+/** What a command module receives to build its commander {@link Command}. */
+export interface CliContext {
+  readonly io: CliIO;
+}
+
+/**
+ * One command of the command table: its parent (`traffic` for `istiops traffic <name>`, or null for a
+ * top-level command) and a function that builds it with the shared options of `options.ts`.
+ */
+export interface CommandModule {
+  readonly parent: 'traffic' | null;
+  readonly create: (ctx: CliContext) => Command;
+}
+
+/**
+ * Opens the store the flags name (`--manifests` files, else the kubeconfig's cluster) and resolves the
+ * namespace (`-n`, else the context's, else `default`). `onProgress` receives the use case's events.
+ */
+export async function openIstiops(g: Globals, io: CliIO, onProgress: (e: ProgressEvent) => void): Promise<{ istiops: Istiops; namespace: string }> {
+  const { Istiops } = await import('../app/istiops.js');
+  if (g.manifests.length > 0) {
+    const { ManifestStore } = await import('../store/manifest-store.js');
+    return { istiops: new Istiops(new ManifestStore({ paths: g.manifests }), { onProgress }), namespace: g.namespace ?? 'default' };
+  }
+  const { loadKubeConfig, contextNamespace } = await import('../store/kubeconfig.js');
+  const { KubernetesStore } = await import('../store/kube-store.js');
+  const kc = await loadKubeConfig({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
+  const store = new KubernetesStore(kc, { requestTimeoutMs: g.requestTimeoutMs });
+  const istiops = new Istiops(store, { onProgress, propagationWaitMs: g.propagationWaitMs, retryDeadlineMs: g.requestTimeoutMs });
+  return { istiops, namespace: g.namespace ?? contextNamespace(kc) };
+}
+
+/**
+ * Runs a mutating use case (`act`) and prints as it goes: each object's change lines when it is
+ * written, retries and waits on stderr when they happen, then the grouped notes and warnings, the
+ * dry-run diff, or the `-o json|yaml|name` document.
+ */
+export async function runMutation(
+  command: string,
+  g: Globals,
+  io: CliIO,
+  act: (istiops: Istiops, namespace: string) => Promise<Outcome>,
+): Promise<void> {
+  const { OutcomePrinter } = await import('./output.js');
+  const printer = new OutcomePrinter(command, g, io);
+  const { istiops, namespace } = await openIstiops(g, io, (e) => printer.progress(e));
+  // Interrupts (design rule 12): `io.interrupts?.()` returns the AbortSignal to pass in RunOptions.
+  const outcome = await act(istiops, namespace);
+  await printer.finish(outcome, istiops.store);
+}
