@@ -25,6 +25,9 @@ import {
   type OutputFormat,
 } from '../input/flags.js';
 import type { Istiops, Outcome, ProgressEvent } from '../app/istiops.js';
+import { addCanaryCommand } from './commands/canary.js';
+import { addFaultCommand } from './commands/fault.js';
+import { addMirrorCommand } from './commands/mirror.js';
 
 declare const __ISTIOPS_VERSION__: string | undefined;
 
@@ -39,7 +42,7 @@ export interface CliIO {
   readonly env: NodeJS.ProcessEnv;
 }
 
-interface GlobalFlags {
+export interface GlobalFlags {
   namespace?: string;
   output: string;
   kubeconfig?: string;
@@ -52,7 +55,7 @@ interface GlobalFlags {
 }
 
 /** Global flags after validation. */
-interface Globals {
+export interface Globals {
   readonly namespace: string | undefined;
   readonly output: OutputFormat;
   readonly kubeconfig: string | undefined;
@@ -64,7 +67,7 @@ interface Globals {
   readonly force: boolean;
 }
 
-function parseGlobals(flags: GlobalFlags): Globals {
+export function parseGlobals(flags: GlobalFlags): Globals {
   const manifests = flags.manifests ?? [];
   if (manifests.length > 0 && (flags.kubeconfig !== undefined || flags.context !== undefined)) {
     throw new UsageError('--manifests works on files: it cannot be combined with --kubeconfig or --context');
@@ -84,10 +87,10 @@ function parseGlobals(flags: GlobalFlags): Globals {
   };
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Opens the store the flags name, and resolves the namespace (`-n`, else the context's, else `default`). */
-async function openIstiops(g: Globals, io: CliIO): Promise<{ istiops: Istiops; namespace: string }> {
+export async function openIstiops(g: Globals, io: CliIO): Promise<{ istiops: Istiops; namespace: string }> {
   const { Istiops } = await import('../app/istiops.js');
   const onProgress = (e: ProgressEvent): void => {
     if (e.kind === 'retry') io.stderr(`retrying in ${e.delayMs}ms (attempt ${e.attempt + 1}): ${e.reason}\n`);
@@ -105,12 +108,12 @@ async function openIstiops(g: Globals, io: CliIO): Promise<{ istiops: Istiops; n
   return { istiops, namespace: g.namespace ?? contextNamespace(kc) };
 }
 
-async function printStructured(value: unknown, format: 'json' | 'yaml', io: CliIO): Promise<void> {
+export async function printStructured(value: unknown, format: 'json' | 'yaml', io: CliIO): Promise<void> {
   if (format === 'json') io.stdout(`${JSON.stringify(value, null, 2)}\n`);
   else io.stdout((await import('./yaml-text.js')).toYamlText(value));
 }
 
-async function printOutcome(command: string, outcome: Outcome, g: Globals, io: CliIO): Promise<void> {
+export async function printOutcome(command: string, outcome: Outcome, g: Globals, io: CliIO): Promise<void> {
   const render = await import('./render.js');
   if (g.output !== 'pretty') {
     await printStructured(render.resultDocument(command, outcome), g.output, io);
@@ -126,7 +129,7 @@ async function printOutcome(command: string, outcome: Outcome, g: Globals, io: C
 }
 
 /** Resolves the subset name early so that a too-long or invalid name fails before any request. */
-async function checkSubsetName(host: string, build: string, namespace: string): Promise<void> {
+export async function checkSubsetName(host: string, build: string, namespace: string): Promise<void> {
   const { subsetNameFor } = await import('../domain/names.js');
   subsetNameFor(host, build, namespace);
 }
@@ -286,7 +289,20 @@ export function buildProgram(io: CliIO): Command {
       await printOutcome('clear', await istiops.clear({ namespace, labelSelector }, request, { dryRun: g.dryRun }), g, io);
     });
 
+  addMirrorCommand(traffic, io);
+  addFaultCommand(traffic, io);
+  addCanaryCommand(traffic, io);
+
   return program;
+}
+
+/** Thrown by an action that printed its own outcome and ends with this exit code (a canary: 1, 130, 143). */
+export class ExitCode extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.code = code;
+  }
 }
 
 /** kubectl writes a bare `--dry-run` for the client mode; commander needs the value spelled out. */
@@ -313,6 +329,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
       if (e.code === 'commander.executeSubCommandAsync') return 0;
       return 2;
     }
+    if (e instanceof ExitCode) return e.code;
     if (e instanceof IstiopsError) {
       io.stderr(`istiops: ${e.message.split('\n')[0]}\n`);
       if (io.env['ISTIOPS_DEBUG']) io.stderr(`${String(e.stack)}\n`);
