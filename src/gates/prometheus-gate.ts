@@ -96,7 +96,7 @@ export class PrometheusGate implements Gate {
         : { pass: true, value, reason: `value ${value} is within the maximum ${max}` };
     }
     const value = Math.min(...real);
-    const min = this.options.min as number;
+    const min = this.options.min;
     return value < min
       ? { pass: false, value, reason: `value ${value} is below the minimum ${min}` }
       : { pass: true, value, reason: `value ${value} is within the minimum ${min}` };
@@ -124,7 +124,10 @@ export class PrometheusGate implements Gate {
       throw new QueryError(`HTTP ${res.status}: the answer is not JSON (${oneLine(text)})`);
     }
     const b = body as { status?: unknown; error?: unknown; errorType?: unknown; data?: { resultType?: unknown; result?: unknown } };
-    if (b.status === 'error') throw new QueryError(`HTTP ${res.status}: ${String(b.errorType ?? 'error')}: ${oneLine(String(b.error ?? ''))}`);
+    if (b.status === 'error') {
+      const type = typeof b.errorType === 'string' ? b.errorType : 'error';
+      throw new QueryError(`HTTP ${res.status}: ${type}: ${oneLine(typeof b.error === 'string' ? b.error : JSON.stringify(b.error ?? ''))}`);
+    }
     if (!res.ok) throw new QueryError(`HTTP ${res.status}: ${oneLine(text)}`);
     if (b.status !== 'success' || typeof b.data !== 'object' || b.data === null) throw new QueryError(`HTTP ${res.status}: not a Prometheus API answer (${oneLine(text)})`);
     const { resultType, result } = b.data;
