@@ -94,11 +94,10 @@ describe('traffic canary interrupted during the interval', () => {
     expect(await weights(dir)).toEqual({ 'api-domain-1-default': 90, 'api-domain-2-default': 10 });
     const resume = printedCommand(res.stdout, 'to resume:');
     expect(resume).toEqual([
-      '-n', 'default', '--manifests', dir, 'traffic', 'canary',
-      '-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2', '-p', 'app=api-domain,build=2',
-      '--steps', '25,100', '--interval', '10m', '--gate-cmd', 'true',
+      'traffic', 'canary', '-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2', '-p', 'app=api-domain,build=2',
+      '--steps', '25,100', '--interval', '10m', '--gate-cmd', 'true', '-n', 'default', '--manifests', dir,
     ]);
-    expect(printedCommand(res.stdout, 'to roll back:')).toEqual(['-n', 'default', '--manifests', dir, 'traffic', 'rollback', '-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2']);
+    expect(printedCommand(res.stdout, 'to roll back:')).toEqual(['traffic', 'rollback', '-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2', '-n', 'default', '--manifests', dir]);
     // The same command, with a shorter interval so that the test does not wait 10 minutes.
     const resumed = await runCli([...resume, '--interval', '0']);
     expect(resumed.code, resumed.stderr).toBe(0);

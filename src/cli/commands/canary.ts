@@ -229,7 +229,9 @@ async function reporterFor(g: Globals, io: CliIO, subset: string, intervalMs: nu
   }
   // On a terminal: a bar (the build's weight) with the step and the time to the next check, and the
   // step lines scrolling above it, all on stderr so that the two never interleave.
-  const { MultiBar, Presets } = await import('cli-progress');
+  // A CommonJS package: its exports are on `default` once bundled.
+  const cliProgress = (await import('cli-progress')).default;
+  const { MultiBar, Presets } = cliProgress;
   const multi = new MultiBar(
     { stream: stderr, format: ' {bar} {value}% | step {step} | {status}', hideCursor: true, clearOnComplete: true, barsize: 30 },
     Presets.shades_classic,
@@ -241,7 +243,12 @@ async function reporterFor(g: Globals, io: CliIO, subset: string, intervalMs: nu
     if (timer !== undefined) clearInterval(timer);
     timer = undefined;
   };
-  const log = (line: string): void => multi.log(`${line}\n`);
+  // The bar redraws by moving the cursor up one row per logged line: a line longer than the terminal
+  // would wrap and be partly overwritten, so long lines are cut into rows first.
+  const log = (line: string): void => {
+    const width = Math.max(20, (stderr.columns ?? 80) - 1);
+    for (let i = 0; i === 0 || i < line.length; i += width) multi.log(`${line.slice(i, i + width)}\n`);
+  };
   return {
     event: (e) => {
       if (e.kind === 'step-done') for (const w of e.outcome.plan.warnings) warnOnce(w, log);
@@ -266,6 +273,7 @@ async function reporterFor(g: Globals, io: CliIO, subset: string, intervalMs: nu
     note: log,
     close: () => {
       stopTimer();
+      multi.update(); // flushes the lines logged since the last redraw
       multi.stop();
       return Promise.resolve();
     },
@@ -334,9 +342,9 @@ export function addCanaryCommand(traffic: Command, io: CliIO): void {
       function printStopped(weight: number, remaining: readonly number[], signal: string | undefined): void {
         const base = globalWords(g, namespace);
         const common = ['-l', o.labelSelector, '-d', o.destination, '-b', o.build];
-        const resume = commandLine([...base, 'traffic', 'canary', ...common, '-p', o.podSelector, '--steps', remaining.join(','), '--interval', o.interval, ...gateWords(o, spec), ...(o.promote ? [] : ['--no-promote']), ...(g.force ? ['--force'] : [])]);
+        const resume = commandLine(['traffic', 'canary', ...common, '-p', o.podSelector, '--steps', remaining.join(','), '--interval', o.interval, ...gateWords(o, spec), ...(o.promote ? [] : ['--no-promote']), ...base, ...(g.force ? ['--force'] : [])]);
         // The rollback interlock protects a build that carries most of the traffic; this one is the canary's own.
-        const rollback = weight > 0 ? commandLine([...base, 'traffic', 'rollback', ...common, ...(weight > 50 ? ['--force'] : [])]) : null;
+        const rollback = weight > 0 ? commandLine(['traffic', 'rollback', ...common, ...base, ...(weight > 50 ? ['--force'] : [])]) : null;
         if (g.output === 'pretty') {
           io.stdout(`to resume:    ${resume}\n`);
           if (rollback !== null) io.stdout(`to roll back: ${rollback}\n`);
