@@ -1,6 +1,7 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { splitShellWords } from '../../src/gates/shell-words.js';
-import { copyExamples, runCli, snapshotFiles } from '../support/cli.js';
+import { CLI, copyExamples, runCli, snapshotFiles } from '../support/cli.js';
 import { startCli } from './spawn.js';
 
 /**
@@ -120,5 +121,28 @@ describe('traffic canary interrupted during the interval', () => {
     const rolled = await runCli(rollback);
     expect(rolled.code, rolled.stderr).toBe(0);
     expect(snapshotFiles(dir)).toEqual(before);
+  });
+});
+
+// util-linux `script` gives the CLI a pseudo-terminal, as a person at a terminal would have.
+const noScript = spawnSync('script', ['--version']).status !== 0;
+
+describe('traffic canary on a terminal', () => {
+  it.skipIf(noScript)('draws a progress bar with the weight, the step and the time to the next check (skipped without util-linux script)', async () => {
+    const dir = copyExamples();
+    const words = [process.execPath, CLI, 'traffic', 'canary', ...target(dir), '--steps', '50,100', '--interval', '2s', '--gate-cmd', 'true'];
+    const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
+      execFile('script', ['-qec', words.map((w) => `'${w}'`).join(' '), '/dev/null'], { env: { PATH: process.env['PATH'], HOME: dir, TERM: 'xterm' } }, (error, stdout) =>
+        done({ code: error ? Number(error.code) : 0, output: stdout }),
+      );
+    });
+    // eslint-disable-next-line no-control-regex
+    const text = output.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/ 50% \| step 1\/2 \| next check in [0-2]s/);
+    expect(text).toMatch(/ 100% \| step 2\/2 \| done/);
+    expect(text).toContain('gate at 50%: pass: command exited with 0');
+    expect(text).toContain('promoted: api-domain-2-default takes 100%');
+    expect(await weights(dir)).toEqual({ 'api-domain-2-default': 100 });
   });
 });

@@ -246,7 +246,7 @@ async function reporterFor(g: Globals, io: CliIO, subset: string, intervalMs: nu
   // The bar redraws by moving the cursor up one row per logged line: a line longer than the terminal
   // would wrap and be partly overwritten, so long lines are cut into rows first.
   const log = (line: string): void => {
-    const width = Math.max(20, (stderr.columns ?? 80) - 1);
+    const width = Math.max(20, (stderr.columns > 0 ? stderr.columns : 80) - 1);
     for (let i = 0; i === 0 || i < line.length; i += width) multi.log(`${line.slice(i, i + width)}\n`);
   };
   return {
