@@ -83,6 +83,21 @@ describe('traffic canary with a command gate', () => {
   });
 });
 
+describe('traffic canary --dry-run -o json', () => {
+  it('prints the plan as JSON lines and writes nothing', async () => {
+    const dir = copyExamples();
+    const before = snapshotFiles(dir);
+    const res = await runCli(['traffic', 'canary', ...target(dir), '--steps', '50,100', '--dry-run', '-o', 'json']);
+    expect(res.code, res.stderr).toBe(0);
+    const events = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toEqual([
+      { event: 'plan', steps: [50, 100], intervalMs: 60_000, gate: null, promote: true },
+      expect.objectContaining({ event: 'planned', outcome: 'planned', steps: [50, 100], firstStep: expect.arrayContaining([expect.stringContaining('add subset api-domain-2-default')]) }),
+    ]);
+    expect(snapshotFiles(dir)).toEqual(before);
+  });
+});
+
 describe('traffic canary interrupted during the interval', () => {
   it('SIGINT: exit 130, the weight stays, and the printed resume command finishes the canary', async () => {
     const dir = copyExamples();

@@ -356,7 +356,12 @@ export function addCanaryCommand(traffic: Command, io: CliIO): void {
       switch (result.outcome) {
         case 'planned': {
           if (g.output !== 'pretty') {
-            await printStructured({ event: 'planned', outcome: 'planned', steps: result.steps, intervalMs: result.intervalMs, gate: result.gate, firstStep: result.firstStep.plan.changes.map((ch) => `${ch.kind} ${ch.namespace}/${ch.name}: ${ch.message}`) }, g.output, io);
+            const doc = { event: 'planned', outcome: 'planned', steps: result.steps, intervalMs: result.intervalMs, gate: result.gate, firstStep: result.firstStep.plan.changes.map((ch) => `${ch.kind} ${ch.namespace}/${ch.name}: ${ch.message}`) };
+            if (g.output === 'json') io.stdout(`${JSON.stringify(doc)}\n`);
+            else {
+              io.stdout('---\n');
+              await printStructured(doc, 'yaml', io);
+            }
             return;
           }
           io.stdout(`dry run: nothing written. ${result.steps.length} step${result.steps.length === 1 ? '' : 's'}:\n`);
