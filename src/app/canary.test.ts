@@ -111,6 +111,14 @@ describe('runCanary', () => {
     expect(t.events.at(-1)).toMatchObject({ kind: 'rolled-back', weight: 60 });
   });
 
+  it('a gate that throws counts as failing: the build is rolled back', async () => {
+    const t = setup();
+    const gate: Gate = { check: () => Promise.reject(new Error('metrics backend exploded')) };
+    const result = await runCanary(t.istiops, selection, request([10, 100]), { gate, intervalMs: 0, sleep: t.sleep });
+    expect(result).toMatchObject({ outcome: 'rolled-back', weight: 10, gate: { pass: false, reason: 'the gate threw: metrics backend exploded' } });
+    expect(files(t.dir)).toEqual(t.before);
+  });
+
   it('an interruption during the wait keeps the weight and returns the remaining steps', async () => {
     const t = setup();
     const controller = new AbortController();

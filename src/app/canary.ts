@@ -157,7 +157,13 @@ export async function runCanary(istiops: Istiops, selection: Selection, request:
     if (signal.aborted) return interrupted(step);
     if (options.gate === undefined) continue;
 
-    const result = await options.gate.check({ step, weight, signal });
+    let result: GateResult;
+    try {
+      result = await options.gate.check({ step, weight, signal });
+    } catch (e) {
+      // A gate that breaks says nothing good about the build: it fails, and the build goes back.
+      result = { pass: false, reason: `the gate threw: ${e instanceof Error ? e.message : String(e)}` };
+    }
     if (signal.aborted) return interrupted(step);
     emit({ kind: 'gate', step, weight, result });
     if (result.pass) continue;

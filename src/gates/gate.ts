@@ -23,7 +23,7 @@ export interface GateResult {
   readonly reason: string;
 }
 
-/** A check between two canary steps. Implementations must not throw for a failing check: return `pass: false`. */
+/** A check between two canary steps. A failing check returns `pass: false`; a gate that throws counts as failing (the build is rolled back). */
 export interface Gate {
   /** One line describing the gate for plans and logs, e.g. `command "./smoke.sh"`. */
   readonly description?: string;
