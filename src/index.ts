@@ -4,12 +4,21 @@
  * - {@link Istiops}: get / shift / rollback / clear over a {@link RouteStore}.
  * - Stores: {@link ManifestStore} (YAML files) and {@link KubernetesStore} (Kubernetes API).
  * - Pure planners: {@link planShift}, {@link planRollback}, {@link planClear}, {@link buildTrafficReport}.
+ * - The canary: {@link runCanary} with a {@link Gate} ({@link PrometheusGate}, {@link CommandGate}, or your own).
  * - Request types and error classes.
  * @packageDocumentation
  */
 export { Istiops } from './app/istiops.js';
 export type { IstiopsOptions, Outcome, ProgressEvent, RunOptions, Selection } from './app/istiops.js';
 export { checkSubsetReferences, validateSchema } from './app/validate.js';
+export { runCanary, CanaryRollbackError, CanaryStepError } from './app/canary.js';
+export type { CanaryEvent, CanaryOptions, CanaryRequest, CanaryResult } from './app/canary.js';
+export type { Gate, GateContext, GateResult } from './gates/gate.js';
+export { PrometheusGate } from './gates/prometheus-gate.js';
+export type { PrometheusBound, PrometheusGateOptions } from './gates/prometheus-gate.js';
+export { CommandGate } from './gates/command-gate.js';
+export type { CommandGateOptions } from './gates/command-gate.js';
+export { splitShellWords } from './gates/shell-words.js';
 
 export { planShift } from './domain/plan-shift.js';
 export type { ReadinessPolicy, ShiftOptions } from './domain/plan-shift.js';

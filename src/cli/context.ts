@@ -77,3 +77,29 @@ export async function runMutation(
   const outcome = await act(istiops, namespace);
   await printer.finish(outcome, istiops.store);
 }
+
+/**
+ * Ends a command with an exit code after it has printed its own account (a canary that rolled back
+ * exits 1, an interrupted one 130 or 143): the error boundary prints nothing more.
+ */
+export class ExitCode extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`exit ${code}`);
+    this.code = code;
+  }
+}
+
+/** Prints a value as JSON or YAML on stdout. */
+export async function printStructured(value: unknown, format: 'json' | 'yaml', io: CliIO): Promise<void> {
+  if (format === 'json') io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  else io.stdout((await import('./yaml-text.js')).toYamlText(value));
+}
+
+/** Retries and propagation waits on stderr, for commands that print their own results (canary). */
+export function progressToStderr(io: CliIO): (e: ProgressEvent) => void {
+  return (e) => {
+    if (e.kind === 'retry') io.stderr(`retrying in ${e.delayMs}ms (attempt ${e.attempt + 1}): ${e.reason}\n`);
+    if (e.kind === 'propagation-wait') io.stderr(`waiting ${e.delayMs / 1000}s for Istio to push the new subset to the proxies (--propagation-wait)\n`);
+  };
+}

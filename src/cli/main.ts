@@ -7,10 +7,11 @@
 import { Command, CommanderError } from 'commander';
 import { IstiopsError, PlanRefusedError, UsageError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
-import type { CliIO } from './context.js';
+import { ExitCode, type CliIO } from './context.js';
 import { addGlobalOptions, withExamples } from './options.js';
 
 export type { CliIO } from './context.js';
+export { ExitCode } from './context.js';
 export { VERSION } from './commands/version.js';
 
 /**
@@ -129,6 +130,7 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
       if (e.code === 'commander.executeSubCommandAsync') return 0;
       return 2;
     }
+    if (e instanceof ExitCode) return e.code;
     if (e instanceof IstiopsError) {
       // The domain states the facts; the command line names the flag that would override them.
       const hint = e instanceof PlanRefusedError && e.overridable ? ' (--force overrides)' : '';

@@ -8,9 +8,12 @@
  * line below. Help, the global flags and shell completion follow from the table.
  */
 import type { CommandModule } from '../context.js';
+import { canary } from './canary.js';
 import { clear } from './clear.js';
 import { completion } from './completion.js';
+import { fault } from './fault.js';
 import { headers } from './headers.js';
+import { mirror } from './mirror.js';
 import { rollback } from './rollback.js';
 import { shift } from './shift.js';
 import { show } from './show.js';
@@ -22,6 +25,9 @@ export const COMMANDS: readonly CommandModule[] = [
   shift,
   rollback,
   clear,
+  mirror,
+  fault,
+  canary,
   headers,
   weight,
   version,
