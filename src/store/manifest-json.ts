@@ -81,7 +81,7 @@ function normalize(value: unknown): unknown {
  * @throws JsonSyntaxError when `text` is not JSON; Error when the result does not parse back to the
  *   expected value.
  */
-export function replaceJsonValue(text: string, path: JSONPath, next: unknown): string {
+export function replaceJsonValue(text: string, path: readonly (string | number)[], next: unknown): string {
   const bom = text.startsWith(BOM) ? BOM : '';
   let body = text.slice(bom.length);
   const { value: root } = parseJson(text);
@@ -109,7 +109,7 @@ export function replaceJsonValue(text: string, path: JSONPath, next: unknown): s
     }
     set(at, value);
   };
-  walk(path, current, target);
+  walk([...path], current, target);
   const result = bom + body;
   let expected = normalize(root);
   if (path.length === 0) expected = target;
