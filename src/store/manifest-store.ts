@@ -538,7 +538,8 @@ export class ManifestStore implements RouteStore {
     // A document without namespace stays without one (it is applied with `-n`).
     let value: unknown = object;
     if (!location.namespaced && hasOwnNamespace(metadata)) {
-      const { namespace: _dropped, ...rest } = metadata;
+      const rest = { ...metadata };
+      delete rest['namespace'];
       value = { ...object, metadata: rest };
     }
     if (before.format === 'json') {

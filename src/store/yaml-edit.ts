@@ -519,7 +519,7 @@ export function applyValue(doc: Document, next: unknown, options: { path?: reado
 function withValueAt(root: unknown, path: readonly (string | number)[], value: unknown): unknown {
   if (path.length === 0) return value;
   const [key, ...rest] = path as [string | number, ...(string | number)[]];
-  if (Array.isArray(root)) return root.map((item, i) => (i === key ? withValueAt(item, rest, value) : item));
+  if (Array.isArray(root)) return root.map((item: unknown, i) => (i === key ? withValueAt(item, rest, value) : item));
   const object = isPlainObject(root) ? root : {};
   return { ...object, [key]: withValueAt(object[key], rest, value) };
 }
@@ -648,8 +648,8 @@ function indentOf(line: string): number {
 /**
  * A region both sides changed where `ours` differs from `base` only line by line (formatting: a
  * sequence indented differently from the style the library emits) and `theirs` inserts or removes
- * lines: lines `theirs` kept from `base` are taken from `ours`, and new lines are shifted by the
- * indentation difference of the nearest kept line before them (or after, at the start).
+ * lines: lines `theirs` kept from `base` are taken from `ours`, and each new line is shifted as the
+ * nearest line before it at the same or a lower indentation was (its sibling or parent in the tree).
  */
 function aligned(bc: string[], oc: string[], tc: string[]): string[] {
   const toTheirs = matchItems(bc, tc);
@@ -657,17 +657,28 @@ function aligned(bc: string[], oc: string[], tc: string[]): string[] {
   toTheirs.forEach((j, i) => {
     if (j >= 0) fromTheirs[j] = i;
   });
-  const deltaAt = (i: number): number => indentOf(oc[i] as string) - indentOf(bc[i] as string);
-  const first = fromTheirs.find((i) => i >= 0);
-  let delta = first === undefined ? 0 : deltaAt(first);
+  const seen: { indent: number; delta: number }[] = [];
   return tc.map((line, j) => {
     const i = fromTheirs[j] as number;
+    const indent = indentOf(line);
     if (i >= 0) {
-      delta = deltaAt(i);
+      seen.push({ indent, delta: indentOf(oc[i] as string) - indentOf(bc[i] as string) });
       return oc[i] as string;
     }
+    let delta: number | undefined;
+    for (let k = seen.length - 1; k >= 0 && delta === undefined; k--) {
+      const s = seen[k] as { indent: number; delta: number };
+      if (s.indent <= indent) delta = s.delta;
+    }
+    // Nothing before it (a route inserted first): shift as the next kept line at its indentation.
+    for (let k = j + 1; k < tc.length && delta === undefined; k++) {
+      const i2 = fromTheirs[k] as number;
+      if (i2 >= 0 && indentOf(tc[k] as string) <= indent) delta = indentOf(oc[i2] as string) - indentOf(bc[i2] as string);
+    }
+    delta ??= 0;
+    seen.push({ indent, delta });
     if (delta > 0) return ' '.repeat(delta) + line;
-    if (delta < 0) return line.slice(Math.min(-delta, indentOf(line)));
+    if (delta < 0) return line.slice(Math.min(-delta, indent));
     return line;
   });
 }
