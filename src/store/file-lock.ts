@@ -165,30 +165,23 @@ const LOCK_RETRIES = { retries: 150, factor: 1.2, minTimeout: 10, maxTimeout: 30
 const LOCK_STALE_MS = 10_000;
 
 /**
- * Runs `replace` while holding the lock of `target` (a real path; `proper-lockfile`, a `<file>.lock`
- * folder beside it, stale after 10 s without refresh). `replace` gets the file's current text,
- * checks it (throwing ConflictError when it is not what it expects) and returns the new text, or
- * `undefined` to leave the file alone. The new text is written with {@link writeFileAtomically}.
- * Temporary files left by killed processes are removed under the lock.
- * @throws ConflictError when the lock stays taken by a live process for ~30 s, or when `replace`
- *   throws it; ManifestError when the lock cannot be created (read-only folder) or the write fails.
+ * Takes the lock of `target` (a real path; `proper-lockfile`, a `<file>.lock` folder beside it,
+ * refreshed while held, taken over when not refreshed for 10 s: a killed holder does not block for
+ * long), waiting up to ~30 s for another process to release it. Released on process exit too.
+ * @returns the function that releases the lock (never rejects).
+ * @throws ConflictError when a live process keeps the lock for ~30 s; ManifestError when the lock
+ *   cannot be created (read-only folder, permission denied).
  */
-export async function replaceFileLocked(
-  target: string,
-  replace: (current: string) => string | undefined,
-  shown: string = target,
-): Promise<void> {
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
+export async function lockFile(target: string, shown: string = target): Promise<() => Promise<void>> {
   try {
-    release = await lockfile.lock(target, {
+    const release = await lockfile.lock(target, {
       realpath: false,
       stale: LOCK_STALE_MS,
       retries: LOCK_RETRIES,
-      onCompromised: (error) => {
-        compromised = error;
-      },
+      // A lost lock (its folder removed by hand, refresh failing) is detected by the text check under it.
+      onCompromised: () => undefined,
     });
+    return () => release().catch(() => undefined);
   } catch (error) {
     if (errorCode(error) === 'ELOCKED') {
       throw new ConflictError(`${shown} stayed locked by another process; not written`, { cause: error });
@@ -198,6 +191,24 @@ export async function replaceFileLocked(
       { cause: error },
     );
   }
+}
+
+/**
+ * Checks and replaces `target` (a real path) while its lock is held: `replace` gets the file's
+ * current text, checks it (throwing ConflictError when it is not what it expects) and returns the new
+ * text, or `undefined` to leave the file alone. The new text is written with
+ * {@link writeFileAtomically}. Temporary files left by killed processes are removed first.
+ * @param alreadyLocked the caller holds the lock already (taken with {@link lockFile}).
+ * @throws ConflictError when the lock stays taken by a live process for ~30 s, or when `replace`
+ *   throws it; ManifestError when the lock cannot be created (read-only folder) or the write fails.
+ */
+export async function replaceFileLocked(
+  target: string,
+  replace: (current: string) => string | undefined,
+  shown: string = target,
+  alreadyLocked = false,
+): Promise<void> {
+  const release = alreadyLocked ? undefined : await lockFile(target, shown);
   try {
     removeOrphanedTempFiles(target);
     let current: string;
@@ -208,11 +219,8 @@ export async function replaceFileLocked(
       throw new ManifestError(`cannot read ${shown}: ${errorText(error)}`, { cause: error });
     }
     const next = replace(current);
-    if (compromised !== undefined) {
-      throw new ConflictError(`${shown}: the lock was lost (${compromised.message}); not written`, { cause: compromised });
-    }
     if (next !== undefined && next !== current) writeFileAtomically(target, next, shown);
   } finally {
-    await release().catch(() => undefined);
+    await release?.();
   }
 }

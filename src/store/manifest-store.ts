@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isNode, isSeq, parseAllDocuments } from 'yaml';
+import { Composer, isMap, isNode, isSeq, Parser } from 'yaml';
 import type { DestinationRule, IstioObject, VirtualService } from '../domain/istio.js';
 import { clone } from '../domain/istio.js';
 import { matchesSelector } from '../domain/label-selector.js';
 import type { RoutingState, ServiceInfo, Workload } from '../domain/state.js';
 import { ConflictError, ManifestError } from '../errors.js';
-import { replaceFileLocked } from './file-lock.js';
+import { lockFile, replaceFileLocked } from './file-lock.js';
 import { jsonObjects, JsonSyntaxError, replaceJsonValue } from './manifest-json.js';
 import type { FilePreview, ReadQuery, RouteStore, WriteOptions } from './route-store.js';
 import { editDocumentSource, PARSE_OPTIONS, YamlEditError } from './yaml-edit.js';
@@ -248,10 +248,12 @@ function parseFile(file: string, text: string, lineOf: (offset: number) => numbe
     for (const o of objects) found.push({ value: o.value as PlainObject, index: 0, path: o.path, offset: o.offset });
     return { state: { format: 'json', text, docs: [] }, found };
   }
-  const docs = parseAllDocuments(text, PARSE_OPTIONS);
-  const list = Array.isArray(docs) ? docs : [];
-  const ranges: (readonly [number, number])[] = [];
-  list.forEach((doc, index) => {
+  // Documents are composed and converted one at a time, so that only one document's syntax tree is
+  // in memory at once (parseAllDocuments would hold every document of a 10 MB file).
+  const ranges: [number, number][] = [];
+  const composer = new Composer(PARSE_OPTIONS);
+  let index = 0;
+  for (const doc of composer.compose(new Parser().parse(text))) {
     const error = doc.errors[0];
     if (error) {
       const line = lineOf(error.pos[0]);
@@ -259,25 +261,24 @@ function parseFile(file: string, text: string, lineOf: (offset: number) => numbe
       const message = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
       throw new ManifestError(`${file}:${line}:${col}: ${message}`, { cause: error });
     }
-    const next = list[index + 1];
-    ranges.push([index === 0 ? 0 : doc.range[0], next === undefined ? text.length : next.range[0]]);
-    if (!isMap(doc.contents)) return;
-    const offset = doc.contents.range[0];
-    let value: unknown;
-    try {
-      value = doc.toJS();
-    } catch (error) {
-      throw new ManifestError(`${file}:${lineOf(offset)}: ${errorText(error)}`, { cause: error });
+    const previous = ranges[index - 1];
+    if (previous) previous[1] = doc.range[0];
+    ranges.push([index === 0 ? 0 : doc.range[0], text.length]);
+    if (isMap(doc.contents)) {
+      const offset = doc.contents.range[0];
+      let value: unknown;
+      try {
+        value = doc.toJS();
+      } catch (error) {
+        throw new ManifestError(`${file}:${lineOf(offset)}: ${errorText(error)}`, { cause: error });
+      }
+      const items = doc.contents.get('items', true);
+      addObject(value, index, offset, (i) => {
+        const item: unknown = isSeq(items) ? items.items[i] : undefined;
+        return isNode(item) && item.range ? item.range[0] : offset;
+      });
     }
-    const items = doc.contents.get('items', true);
-    addObject(value, index, offset, (i) => {
-      const item: unknown = isSeq(items) ? items.items[i] : undefined;
-      return isNode(item) && item.range ? item.range[0] : offset;
-    });
-  });
-  if (!Array.isArray(docs)) {
-    // parseAllDocuments returns an EmptyStream for a text without documents.
-    return { state: { format: 'yaml', text, docs: [] }, found };
+    index++;
   }
   return { state: { format: 'yaml', text, docs: ranges }, found };
 }
@@ -308,6 +309,11 @@ export class ManifestStore implements RouteStore {
   #objects = new Map<string, Location[]>();
   /** The namespace of the last read: the namespace of documents without one. */
   #namespace = 'default';
+  /** Real paths of files whose write met a conflict: the next read takes their locks first. */
+  #contended = new Set<string>();
+  /** Locks held from a read to the writes that follow it, by real path. */
+  #held = new Map<string, () => Promise<void>>();
+  #idle: NodeJS.Timeout | undefined;
 
   /**
    * @param options.paths files and folders; at least one.
@@ -331,7 +337,15 @@ export class ManifestStore implements RouteStore {
    *   (`file:line:col: message`), or a returned object is defined twice or lacks `metadata.name`/`spec`.
    */
   async read(query: ReadQuery): Promise<RoutingState> {
-    await Promise.resolve();
+    await this.#releaseLocks();
+    // After a conflict, pipelines take turns: the re-read happens under the file's lock, held until
+    // the writes that follow (or a few seconds of idleness), so the retry cannot conflict again.
+    for (const target of [...this.#contended].sort()) {
+      if (!fs.existsSync(target)) continue;
+      this.#held.set(target, await lockFile(target));
+    }
+    this.#contended.clear();
+    if (this.#held.size > 0) this.#releaseWhenIdle();
     const files = new Map<string, FileState>();
     const objects = new Map<string, Location[]>();
     const virtualServices: VirtualService[] = [];
@@ -459,6 +473,7 @@ export class ManifestStore implements RouteStore {
         current = undefined;
       }
       if (current !== before.text) {
+        if (current !== undefined) this.#contended.add(fs.realpathSync(file));
         throw new ConflictError(`${file} changed since it was read; ${description} was not written`);
       }
     } else {
@@ -481,19 +496,43 @@ export class ManifestStore implements RouteStore {
       if ((mode & 0o222) === 0) {
         throw new ManifestError(`cannot write ${file}: the file is read-only (mode ${mode.toString(8).padStart(4, '0')})`);
       }
-      await replaceFileLocked(
-        target,
-        (current) => {
-          if (current !== before.text) {
-            throw new ConflictError(`${file} changed since it was read; ${description} was not written`);
-          }
-          return after.text;
-        },
-        file,
-      );
+      const locked = this.#held.has(target);
+      try {
+        await replaceFileLocked(
+          target,
+          (current) => {
+            if (current !== before.text) {
+              throw new ConflictError(`${file} changed since it was read; ${description} was not written`);
+            }
+            return after.text;
+          },
+          file,
+          locked,
+        );
+      } catch (error) {
+        if (error instanceof ConflictError) this.#contended.add(target);
+        throw error;
+      }
+      if (locked) this.#releaseWhenIdle();
       this.#files.set(file, after);
     }
     return clone(object);
+  }
+
+  /** Releases the locks taken by the last read. */
+  async #releaseLocks(): Promise<void> {
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = undefined;
+    const releases = [...this.#held.values()];
+    this.#held.clear();
+    await Promise.all(releases.map((release) => release()));
+  }
+
+  /** Releases held locks after 5 s without a write (a use case writes right after it reads). */
+  #releaseWhenIdle(): void {
+    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => void this.#releaseLocks(), 5000);
+    this.#idle.unref();
   }
 
   /**
