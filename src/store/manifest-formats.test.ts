@@ -92,6 +92,24 @@ describe('Services and workloads', () => {
   });
 });
 
+describe('namespaces', () => {
+  it('writes a document without namespace back without one, even when the object carries the namespace of the read', async () => {
+    const text = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: api\nspec:\n  host: api\n';
+    const root = tree({ 'dr.yaml': text });
+    const { store, dr } = await readOne(root, { namespace: 'bookinfo' });
+    expect(dr.metadata).toEqual({ name: 'api' });
+    const next = { ...dr, metadata: { ...dr.metadata, namespace: 'bookinfo' }, spec: { ...dr.spec, subsets: [{ name: 'v1', labels: { version: 'v1' } }] } };
+    await store.write(next, { serverDryRun: false });
+    expect(fs.readFileSync(path.join(root, 'dr.yaml'), 'utf8')).toBe(`${text}  subsets:\n  - name: v1\n    labels:\n      version: v1\n`);
+  });
+
+  it('does not take a document of the namespace default for one without namespace when reading another namespace', async () => {
+    const root = tree({ 'dr.yaml': `${JSON.stringify({ ...DR, metadata: { name: 'api', namespace: 'default' } })}\n` });
+    const state = await new ManifestStore({ paths: [root] }).read(query({ namespace: 'bookinfo' }));
+    expect(state.destinationRules).toEqual([]);
+  });
+});
+
 describe('JSON manifests', () => {
   it.each([
     ['two spaces', '  '],
