@@ -368,6 +368,18 @@ describe('atomic writes', () => {
     expect(fs.readFileSync(file, 'utf8')).toContain('v2');
   });
 
+  it('takes over a stale lock left by a killed process', async () => {
+    const root = tree({ 'dr.yaml': yaml });
+    const file = path.join(root, 'dr.yaml');
+    fs.mkdirSync(`${file}.lock`);
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(`${file}.lock`, old, old);
+    const { store, dr } = await readOne(root);
+    await store.write(withSubset(dr, 'v2', { version: 'v2' }), { serverDryRun: false });
+    expect(fs.readFileSync(file, 'utf8')).toContain('v2');
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  });
+
   it('turns a change made between read and write into a ConflictError under the lock', async () => {
     const root = tree({ 'dr.yaml': yaml });
     const file = path.join(root, 'dr.yaml');
@@ -375,6 +387,23 @@ describe('atomic writes', () => {
     fs.appendFileSync(file, '# edited\n');
     await expect(store.write(withSubset(dr, 'v2', { version: 'v2' }), { serverDryRun: false })).rejects.toBeInstanceOf(ConflictError);
     expect(fs.readFileSync(file, 'utf8')).toBe(`${yaml}# edited\n`);
+  });
+
+  it('after a conflict, re-reads under the file lock and keeps it through the writes, so the retry cannot conflict', async () => {
+    const root = tree({ 'dr.yaml': yaml });
+    const file = path.join(root, 'dr.yaml');
+    const mine = await readOne(root);
+    const other = await readOne(root);
+    await other.store.write(withSubset(other.dr, 'v3', { version: 'v3' }), { serverDryRun: false });
+    await expect(mine.store.write(withSubset(mine.dr, 'v2', { version: 'v2' }), { serverDryRun: false })).rejects.toBeInstanceOf(ConflictError);
+    const again = await mine.store.read(query());
+    expect(fs.existsSync(`${file}.lock`)).toBe(true);
+    await mine.store.write(withSubset(again.destinationRules[0]!, 'v2', { version: 'v2' }), { serverDryRun: false });
+    expect(fs.existsSync(`${file}.lock`)).toBe(true);
+    await mine.store.read(query());
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+    const subsets = (parse(fs.readFileSync(file, 'utf8')) as DestinationRule).spec.subsets?.map((s) => s.name);
+    expect(subsets).toEqual(['v1', 'v3', 'v2']);
   });
 
   it('previews the files as a write would leave them, writing nothing', async () => {
