@@ -6,7 +6,7 @@
 //   ISTIOPS_BENCH_SIZES=a,b   document counts (default 1000,10000,40000)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -125,6 +125,7 @@ function measure(label, makeArgs) {
   return { command: label, medianMs: Math.round(median(samples.map((s) => s.ms))), peakRssMb: Math.round(Math.max(...samples.map((s) => s.rssMb ?? 0))) };
 }
 
+const loadBefore = loadavg()[0];
 const results = [];
 for (const documents of sizes) {
   const dir = mkdtempSync(join(tmpdir(), 'istiops-scale-'));
@@ -149,8 +150,9 @@ const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
 console.log(line(header));
 for (const row of table) console.log(line(row));
+console.log(`load average (1 min): ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`);
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   join(root, 'bench/results/manifest-scale.json'),
-  `${JSON.stringify({ node: process.version, runs, rss: gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage', results }, null, 2)}\n`,
+  `${JSON.stringify({ node: process.version, runs, rss: gnuTime ? '/usr/bin/time -v' : 'process.resourceUsage', loadAverage: { before: loadBefore, after: loadavg()[0] }, results }, null, 2)}\n`,
 );
