@@ -472,8 +472,11 @@ export class ManifestStore implements RouteStore {
       } catch {
         current = undefined;
       }
+      if (current === undefined) {
+        throw new ConflictError(`${file} was removed since it was read; ${description} was not written`);
+      }
       if (current !== before.text) {
-        if (current !== undefined) this.#contended.add(fs.realpathSync(file));
+        this.#contended.add(fs.realpathSync(file));
         throw new ConflictError(`${file} changed since it was read; ${description} was not written`);
       }
     } else {
