@@ -24,6 +24,8 @@ await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   chunkNames: 'cli-chunks/[name]-[hash]',
+  // jsonc-parser's `main` is a UMD build whose lazy require()s esbuild cannot follow; bundle its ESM build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   // Bundled CommonJS dependencies need a require() in ESM output.
   banner: { js: "import { createRequire as __istiopsRequire } from 'node:module'; const require = __istiopsRequire(import.meta.url);" },
 });

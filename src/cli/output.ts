@@ -6,7 +6,7 @@
 import type { Outcome, ProgressEvent } from '../app/istiops.js';
 import type { Change, PlannedWrite } from '../domain/changes.js';
 import { describeObject } from '../domain/istio.js';
-import type { FilePreview, RouteStore } from '../store/route-store.js';
+import type { RouteStore } from '../store/route-store.js';
 import type { CliIO } from './context.js';
 import type { Globals } from './options.js';
 import { renderChanges, resultDocument } from './render.js';
@@ -58,12 +58,8 @@ export function groupNotes(warnings: readonly string[]): string[] {
 /** The dry-run diff: of the files as they would be written when the store has files, else of the objects. */
 async function dryRunDiff(store: RouteStore, writes: readonly PlannedWrite[], cwd: string): Promise<string> {
   const diff = await import('./diff.js');
-  // Manifest mode: `renderFileDiff(previews, cwd)` (diff.ts) over the store's `previewFiles`: the
-  // unified diff of each file as it would be written, applicable with `patch -p0`.
-  const renderFileDiff = (diff as unknown as { renderFileDiff?: (previews: readonly FilePreview[], cwd: string) => string }).renderFileDiff;
-  if (store.previewFiles !== undefined && renderFileDiff !== undefined) {
-    return renderFileDiff(await store.previewFiles(writes.map((w) => w.after)), cwd);
-  }
+  // Manifest mode: the unified diff of each file as it would be written, applicable with `patch -p0`.
+  if (store.previewFiles !== undefined) return diff.renderFileDiff(await store.previewFiles(writes.map((w) => w.after)), cwd);
   return diff.unifiedDiff(writes);
 }
 

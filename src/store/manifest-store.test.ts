@@ -133,7 +133,8 @@ describe('ManifestStore.read', () => {
     ['app!=alpha,!canary', 'default', ['delta'], ['delta']],
     ['app=gamma', 'other', ['gamma'], []],
     ['app=gamma', 'default', [], []],
-    ['app=alpha', 'nowhere', [], []],
+    ['app=alpha', 'nowhere', ['alpha'], ['alpha']],
+    ['app=beta', 'nowhere', [], []],
   ])('selects with "%s" in namespace %s', async (selector, namespace, virtualServices, destinationRules) => {
     const state = await new ManifestStore({ paths: [repository()] }).read(query(selector, namespace));
     expect(state.namespace).toBe(namespace);
@@ -150,11 +151,20 @@ describe('ManifestStore.read', () => {
     expect(alpha.spec).toEqual({ hosts: ['alpha'], http: [{ route: [{ destination: { host: 'alpha' } }] }] });
   });
 
-  it('also returns the other VirtualServices as subset users when asked', async () => {
+  it('returns every VirtualService of every namespace in every file as subset users when asked', async () => {
     const store = new ManifestStore({ paths: [repository()] });
     const state = await store.read(query('app=alpha', 'default', { subsetUsers: true }));
     expect(names(state.virtualServices)).toEqual(['alpha']);
-    expect(names(state.subsetUsers?.virtualServices)).toEqual(['alpha', 'beta', 'delta']);
+    expect(names(state.subsetUsers?.virtualServices)).toEqual(['alpha', 'beta', 'gamma', 'delta']);
+    expect(state.subsetUsers?.scope).toBe('all-namespaces');
+    expect(state.subsetUsers?.virtualServices[0]).toBe(state.virtualServices[0]);
+  });
+
+  it('puts documents without metadata.namespace in the namespace of the read, as kubectl apply -n does', async () => {
+    const store = new ManifestStore({ paths: [repository()] });
+    const state = await store.read(query('app=alpha', 'bookinfo'));
+    expect(names(state.virtualServices)).toEqual(['alpha']);
+    expect(state.virtualServices[0]?.metadata).not.toHaveProperty('namespace');
   });
 
   it('returns deep copies: changing them changes neither the files nor the next read', async () => {

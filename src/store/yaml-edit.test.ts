@@ -7,6 +7,7 @@ import {
   applyValue,
   DEFAULT_STYLE,
   detectStyle,
+  editDocumentSource,
   mergeLines,
   replaceDocumentValue,
   similarity,
@@ -384,5 +385,70 @@ describe('replaceDocumentValue on random edits (seeded)', () => {
       const changed = replaceDocumentValue(text, index, grow(values[index], rnd));
       expect(replaceDocumentValue(changed, index, values[index]), `${name} #${n}`).toBe(text);
     }
+  });
+});
+
+describe('editDocumentSource', () => {
+  it('keeps every untouched line of a document that mixes indented and unindented sequences', () => {
+    const source = [
+      'apiVersion: networking.istio.io/v1',
+      'kind: VirtualService',
+      'metadata:',
+      '  name: api',
+      'spec:',
+      '  hosts:',
+      '    - api',
+      '  gateways:',
+      '  - mesh',
+      '  http:',
+      '  - name: first',
+      '    match:',
+      '      - uri: {prefix: /a}',
+      '    route:',
+      '    - destination: {host: api, subset: v1}',
+      '  - route:',
+      '      - destination: {host: api, subset: v1}',
+      '',
+    ].join('\n');
+    const value = parseDocument(source).toJS() as { spec: { http: unknown[] } };
+    const [first, last] = value.spec.http;
+    value.spec.http = [
+      first,
+      { name: 'c', match: [{ headers: { x: { exact: 'yes' } } }], route: [{ destination: { host: 'api', subset: 'v2' } }] },
+      { route: [{ destination: { host: 'api', subset: 'v1' }, weight: 80 }, { destination: { host: 'api', subset: 'v2' }, weight: 20 }] },
+    ];
+    expect(last).toBeDefined();
+    const expected = [
+      ...source.split('\n').slice(0, 15),
+      '  - name: c',
+      '    match:',
+      '      - headers:',
+      '          x:',
+      '            exact: "yes"',
+      '    route:',
+      '      - destination:',
+      '          host: api',
+      '          subset: v2',
+      '  - route:',
+      '      - destination: {host: api, subset: v1}',
+      '        weight: 80',
+      '      - destination:',
+      '          host: api',
+      '          subset: v2',
+      '        weight: 20',
+      '',
+    ].join('\n');
+    expect(editDocumentSource(source, value)).toBe(expected);
+  });
+
+  it.each([
+    ['yes'], ['on'], ['N'], ['1_000'], ['1:20'], ['2024-01-01'], ['~'], ['0x1f'], ['+1'], ['.inf'],
+  ])('quotes the new string %s so that a YAML 1.1 reader keeps it a string', (text) => {
+    const out = editDocumentSource('a: b\n', { a: text });
+    expect(parseDocument(out, { version: '1.1' }).toJS()).toEqual({ a: text });
+  });
+
+  it.each([['plain'], ['v2'], ['yes please'], ['1.2.3']])('leaves the string %s plain', (text) => {
+    expect(editDocumentSource('a: b\n', { a: text })).toBe(`a: ${text}\n`);
   });
 });

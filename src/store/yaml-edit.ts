@@ -14,7 +14,7 @@
  * only that document's source range, and verifies the result by parsing it again.
  */
 import { diffArrays } from 'diff';
-import { isAlias, isCollection, isMap, isNode, isScalar, isSeq, parseAllDocuments, stringify, visit } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parse, parseAllDocuments, stringify, visit } from 'yaml';
 import type { Document, Node, Scalar, ToStringOptions, YAMLMap, YAMLSeq } from 'yaml';
 import { jsonEqual } from '../domain/istio.js';
 
@@ -34,6 +34,92 @@ export interface YamlStyle {
 export const DEFAULT_STYLE: YamlStyle = { indent: 2, indentSeq: false, flowCollectionPadding: true, singleQuote: false };
 
 type PlainObject = Record<string, unknown>;
+
+/**
+ * An edit that cannot be expressed in the document (a change inside a node shared through an anchor,
+ * the removal of a key inherited through a merge key `<<`). `offset` is where, in the parsed source.
+ */
+export class YamlEditError extends Error {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(message);
+    this.offset = offset;
+  }
+}
+
+/** Parse options of every manifest: YAML 1.2 values, plus YAML 1.1 merge keys (`<<: *base`) as Kubernetes reads them. */
+export const PARSE_OPTIONS = { merge: true } as const;
+
+const YAML11_PLAIN: readonly RegExp[] = [
+  /^(?:y|n|yes|no|true|false|on|off|null|~|=|<<)$/i, // booleans, null, value and merge keys, any case
+  /^[-+]?(?=[0-9._]*[0-9])[0-9_]*\.?[0-9_]*(?:e[-+]?[0-9]+)?$/i, // integers and floats, with `_` and a sign
+  /^[-+]?0(?:x[0-9a-f_]+|o[0-7_]+|b[01_]+|[0-7_]+)$/i, // hex, octal (0o17, 017), binary
+  /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/, // sexagesimal 1:20, 1:20:30.5
+  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/, // dates, timestamps
+  /^[-+]?\.(?:inf|nan)$/i,
+];
+
+/**
+ * Whether a YAML 1.1 reader (kubectl's sigs.k8s.io/yaml, Helm, Argo CD) would read `value`, written as
+ * a plain scalar, as something other than this string (a boolean such as `yes`/`on`/`n`, a number such
+ * as `1_000`, `0x1f`, `+1`, `1:20`, a date such as `2024-01-01`, null such as `~`): such strings are
+ * always written quoted.
+ */
+export function yaml11Ambiguous(value: string): boolean {
+  if (value === '' || YAML11_PLAIN.some((re) => re.test(value))) return true;
+  try {
+    return typeof parse(value, { version: '1.1' }) !== 'string';
+  } catch {
+    return true;
+  }
+}
+
+/** Quotes a string scalar that a YAML 1.1 reader would take for another type (see {@link yaml11Ambiguous}). */
+function quoteIfAmbiguous(node: Scalar, singleQuote: boolean): void {
+  if (typeof node.value !== 'string') return;
+  if (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') return;
+  if (node.type === 'BLOCK_FOLDED' || node.type === 'BLOCK_LITERAL') return;
+  if (yaml11Ambiguous(node.value)) node.type = singleQuote ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+}
+
+/** State of one edit: the file's quote preference and the anchors that aliases refer to. */
+interface EditContext {
+  readonly singleQuote: boolean;
+  /** Anchor names some alias (or merge key) of the document refers to. */
+  readonly aliased: ReadonlySet<string>;
+}
+
+function aliasedAnchors(doc: Document): Set<string> {
+  const names = new Set<string>();
+  visit(doc, {
+    Alias(_, node) {
+      names.add(node.source);
+    },
+  });
+  return names;
+}
+
+function quoteTree(node: unknown, ctx: EditContext): void {
+  if (isScalar(node)) quoteIfAmbiguous(node, ctx.singleQuote);
+  else if (isPair(node)) {
+    quoteTree(node.key, ctx);
+    quoteTree(node.value, ctx);
+  } else if (isNode(node)) {
+    visit(node, {
+      Scalar(_, scalar) {
+        quoteIfAmbiguous(scalar, ctx.singleQuote);
+      },
+    });
+  }
+}
+
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (typeof key.value === 'symbol' || (key.value === '<<' && key.type === 'PLAIN'));
+}
+
+function offsetOf(node: unknown): number {
+  return isNode(node) && node.range ? node.range[0] : 0;
+}
 
 function isPlainObject(value: unknown): value is PlainObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -168,8 +254,9 @@ function identityOf(value: unknown): string | undefined {
   return typeof name === 'string' || typeof name === 'number' ? String(name) : undefined;
 }
 
-function freshNode(doc: Document, old: unknown, next: unknown): Node {
+function freshNode(doc: Document, old: unknown, next: unknown, ctx: EditContext): Node {
   const node = doc.createNode(next, { aliasDuplicateObjects: false }) as Node;
+  quoteTree(node, ctx);
   if (isNode(old)) {
     if (old.commentBefore) node.commentBefore = old.commentBefore;
     if (old.spaceBefore) node.spaceBefore = true;
@@ -183,7 +270,7 @@ function plainCapable(value: string): boolean {
   return !/^["'|>]/.test(stringify(value, { lineWidth: 0 }));
 }
 
-function setScalar(node: Scalar, next: unknown): void {
+function setScalar(node: Scalar, next: unknown, ctx: EditContext): void {
   const sameType = typeof node.value === typeof next && node.value !== null && next !== null;
   // Quotes the old value needed (`"#x"`, `"0x1F"`) say nothing about the new one; chosen ones are kept.
   // A block style (`|`, `>`) stays only for a value that still spans lines; a plain style gives way
@@ -205,20 +292,73 @@ function setScalar(node: Scalar, next: unknown): void {
   } else if (typeof next === 'number' && !Number.isInteger(next)) {
     delete node.format;
   }
+  quoteIfAmbiguous(node, ctx.singleQuote);
 }
 
-function reconcileMap(doc: Document, map: YAMLMap, next: PlainObject): void {
+function reconcileMap(doc: Document, map: YAMLMap, next: PlainObject, ctx: EditContext): void {
+  if (map.items.some((pair) => isMergeKey(pair.key))) {
+    reconcileMergedMap(doc, map, next, ctx);
+    return;
+  }
   const seen = new Set<string>();
   map.items = map.items.filter((pair) => {
     const key = String((pair.key as Scalar).value);
     if (seen.has(key) || !Object.hasOwn(next, key)) return false;
     seen.add(key);
-    pair.value = reconcile(doc, pair.value, next[key]);
+    pair.value = reconcile(doc, pair.value, next[key], ctx);
     return true;
   });
   for (const [key, value] of Object.entries(next)) {
-    if (!seen.has(key)) map.items.push(doc.createPair(key, value, { aliasDuplicateObjects: false }));
+    if (!seen.has(key)) map.items.push(newPair(doc, key, value, ctx));
   }
+}
+
+function newPair(doc: Document, key: string, value: unknown, ctx: EditContext): YAMLMap['items'][number] {
+  const pair = doc.createPair(key, value, { aliasDuplicateObjects: false });
+  quoteTree(pair, ctx);
+  return pair;
+}
+
+/**
+ * A mapping with merge keys (`<<: *base`, YAML 1.1 as Kubernetes reads it): its own keys are
+ * reconciled, an inherited key whose value changes gets an own key that overrides it (the anchor
+ * stays as it is), and a removal that the merge would undo fails.
+ */
+function reconcileMergedMap(doc: Document, map: YAMLMap, next: PlainObject, ctx: EditContext): void {
+  const own = new Set(map.items.filter((p) => !isMergeKey(p.key)).map((p) => String((p.key as Scalar).value)));
+  const all = nodeValue(doc, map) as PlainObject;
+  for (const key of Object.keys(all)) {
+    if (!Object.hasOwn(next, key) && !own.has(key)) {
+      throw new YamlEditError(`cannot remove "${key}": it comes from a merge key (<<) and removing it would break the anchor`, offsetOf(map));
+    }
+  }
+  map.items = map.items.filter((pair) => {
+    if (isMergeKey(pair.key)) return true;
+    const key = String((pair.key as Scalar).value);
+    if (Object.hasOwn(next, key)) {
+      pair.value = reconcile(doc, pair.value, next[key], ctx);
+      return true;
+    }
+    if (mergedSourcesHave(doc, map, key)) {
+      throw new YamlEditError(`cannot remove "${key}": a merge key (<<) would supply it again`, offsetOf(pair.key));
+    }
+    return false;
+  });
+  for (const [key, value] of Object.entries(next)) {
+    if (own.has(key)) continue;
+    if (Object.hasOwn(all, key) && jsonEqual(all[key], value)) continue;
+    map.items.push(newPair(doc, key, value, ctx));
+  }
+}
+
+/** Whether a merge key of `map` supplies `key`. */
+function mergedSourcesHave(doc: Document, map: YAMLMap, key: string): boolean {
+  return map.items.some((pair) => {
+    if (!isMergeKey(pair.key)) return false;
+    const value = nodeValue(doc, pair.value);
+    const sources = Array.isArray(value) ? value : [value];
+    return sources.some((source) => isPlainObject(source) && Object.hasOwn(source, key));
+  });
 }
 
 /**
@@ -270,7 +410,7 @@ function pairItems(oldValues: readonly unknown[], next: readonly unknown[]): (nu
   return assigned;
 }
 
-function reconcileSeq(doc: Document, seq: YAMLSeq, next: readonly unknown[]): void {
+function reconcileSeq(doc: Document, seq: YAMLSeq, next: readonly unknown[], ctx: EditContext): void {
   const oldItems = seq.items;
   // The comment above the first item of a block sequence is parsed as the sequence's own; it belongs
   // to that item: it moves down with it (a route inserted before it) and goes when it is removed.
@@ -285,32 +425,39 @@ function reconcileSeq(doc: Document, seq: YAMLSeq, next: readonly unknown[]): vo
   );
   seq.items = next.map((value, j) => {
     const i = assigned[j];
-    return i === undefined ? freshNode(doc, undefined, value) : reconcile(doc, oldItems[i], value);
+    return i === undefined ? freshNode(doc, undefined, value, ctx) : reconcile(doc, oldItems[i], value, ctx);
   });
 }
 
-function reconcile(doc: Document, node: unknown, next: unknown): unknown {
+function reconcile(doc: Document, node: unknown, next: unknown, ctx: EditContext): unknown {
   if (isNode(node) && jsonEqual(nodeValue(doc, node), next)) return node;
-  if (isAlias(node) || (isNode(node) && node.anchor !== undefined)) return freshNode(doc, node, next);
+  // An alias is replaced by the new value written out; the anchor and its other aliases stay.
+  if (isAlias(node)) return freshNode(doc, node, next, ctx);
+  if (isNode(node) && node.anchor !== undefined && ctx.aliased.has(node.anchor)) {
+    throw new YamlEditError(
+      `the change falls inside the node anchored &${node.anchor}, which aliases or merge keys (<<) also use; edit it by hand`,
+      offsetOf(node),
+    );
+  }
   if (isPlainObject(next)) {
     if (isMap(node) && node.items.every((pair) => isScalar(pair.key))) {
-      reconcileMap(doc, node, next);
+      reconcileMap(doc, node, next, ctx);
       return node;
     }
-    return freshNode(doc, node, next);
+    return freshNode(doc, node, next, ctx);
   }
   if (Array.isArray(next)) {
     if (isSeq(node) && node.items.every((item) => isNode(item))) {
-      reconcileSeq(doc, node, next);
+      reconcileSeq(doc, node, next, ctx);
       return node;
     }
-    return freshNode(doc, node, next);
+    return freshNode(doc, node, next, ctx);
   }
   if (isScalar(node)) {
-    setScalar(node, next);
+    setScalar(node, next, ctx);
     return node;
   }
-  return freshNode(doc, node, next);
+  return freshNode(doc, node, next, ctx);
 }
 
 /**
@@ -326,18 +473,55 @@ function reconcile(doc: Document, node: unknown, next: unknown): unknown {
  * does not convert to `next` (exotic YAML such as merge keys), the document's contents are rebuilt.
  * @returns whether anything changed.
  */
-export function applyValue(doc: Document, next: unknown): boolean {
+export function applyValue(doc: Document, next: unknown, options: { path?: readonly (string | number)[]; singleQuote?: boolean } = {}): boolean {
+  const path = options.path ?? [];
   const target = normalize(next);
-  if (jsonEqual(doc.toJS(), target)) return false;
-  doc.contents = reconcile(doc, doc.contents, target) as Node;
+  const ctx: EditContext = { singleQuote: options.singleQuote ?? false, aliased: aliasedAnchors(doc) };
+  // Walk down to the edited node (a List item), remembering how to put a replacement back.
+  let node: unknown = doc.contents;
+  let put = (value: unknown): void => {
+    doc.contents = value as Node;
+  };
+  for (const key of path) {
+    if (isAlias(node)) throw new YamlEditError('the object is an alias; edit it by hand', offsetOf(node));
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      if (pair === undefined) throw new Error(`no key ${String(key)} in the document`);
+      node = pair.value;
+      put = (value) => {
+        pair.value = value;
+      };
+    } else if (isSeq(node) && typeof key === 'number' && key < node.items.length) {
+      const seq = node;
+      node = seq.items[key];
+      put = (value) => {
+        seq.items[key] = value;
+      };
+    } else {
+      throw new Error(`no item ${String(key)} in the document`);
+    }
+  }
+  if (jsonEqual(nodeValue(doc, node), target)) return false;
+  const expected = path.length === 0 ? target : withValueAt(valueOf(doc), path, target);
+  put(reconcile(doc, node, target, ctx));
   let ok: boolean;
   try {
-    ok = jsonEqual(doc.toJS(), target);
+    ok = jsonEqual(doc.toJS(), expected);
   } catch {
     ok = false;
   }
-  if (!ok) doc.contents = freshNode(doc, doc.contents, target);
+  if (!ok && path.length === 0 && ctx.aliased.size === 0) doc.contents = freshNode(doc, doc.contents, target, ctx);
+  else if (!ok) throw new YamlEditError('the change cannot be written without breaking an anchor or merge key (<<); edit it by hand', offsetOf(node));
   return true;
+}
+
+/** A copy of `root` with the value at `path` replaced by `value`. */
+function withValueAt(root: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [key, ...rest] = path as [string | number, ...(string | number)[]];
+  if (Array.isArray(root)) return root.map((item: unknown, i) => (i === key ? withValueAt(item, rest, value) : item));
+  const object = isPlainObject(root) ? root : {};
+  return { ...object, [key]: withValueAt(object[key], rest, value) };
 }
 
 function splitLines(text: string): string[] {
@@ -451,9 +635,52 @@ export function mergeLines(base: string, ours: string, theirs: string, options: 
     if (bc.length === oc.length && oc.length === tc.length) {
       return byPosition(bc, oc, tc, (b, o, t) => (words ? mergeLine(b, o, t) : t));
     }
+    if (words && bc.length === oc.length) return aligned(bc, oc, tc);
     return tc;
   };
   return diff3(splitLines(base), splitLines(ours), splitLines(theirs), resolve).join('');
+}
+
+function indentOf(line: string): number {
+  return /^ */.exec(line)?.[0].length ?? 0;
+}
+
+/**
+ * A region both sides changed where `ours` differs from `base` only line by line (formatting: a
+ * sequence indented differently from the style the library emits) and `theirs` inserts or removes
+ * lines: lines `theirs` kept from `base` are taken from `ours`, and each new line is shifted as the
+ * nearest line before it at the same or a lower indentation was (its sibling or parent in the tree).
+ */
+function aligned(bc: string[], oc: string[], tc: string[]): string[] {
+  const toTheirs = matchItems(bc, tc);
+  const fromTheirs = new Int32Array(tc.length).fill(-1);
+  toTheirs.forEach((j, i) => {
+    if (j >= 0) fromTheirs[j] = i;
+  });
+  const seen: { indent: number; delta: number }[] = [];
+  return tc.map((line, j) => {
+    const i = fromTheirs[j] as number;
+    const indent = indentOf(line);
+    if (i >= 0) {
+      seen.push({ indent, delta: indentOf(oc[i] as string) - indentOf(bc[i] as string) });
+      return oc[i] as string;
+    }
+    let delta: number | undefined;
+    for (let k = seen.length - 1; k >= 0 && delta === undefined; k--) {
+      const s = seen[k] as { indent: number; delta: number };
+      if (s.indent <= indent) delta = s.delta;
+    }
+    // Nothing before it (a route inserted first): shift as the next kept line at its indentation.
+    for (let k = j + 1; k < tc.length && delta === undefined; k++) {
+      const i2 = fromTheirs[k] as number;
+      if (i2 >= 0 && indentOf(tc[k] as string) <= indent) delta = indentOf(oc[i2] as string) - indentOf(bc[i2] as string);
+    }
+    delta ??= 0;
+    seen.push({ indent, delta });
+    if (delta > 0) return ' '.repeat(delta) + line;
+    if (delta < 0) return line.slice(Math.min(-delta, indent));
+    return line;
+  });
 }
 
 /** Lays `merged` (LF, final newline) into the conventions of `original`: CRLF, BOM, missing final newline. */
@@ -475,7 +702,7 @@ function plainLines(original: string): string {
 }
 
 function parseOrThrow(text: string): Document.Parsed[] {
-  const docs = parseAllDocuments(text);
+  const docs = parseAllDocuments(text, PARSE_OPTIONS);
   for (const doc of docs) {
     const error = doc.errors[0];
     if (error) throw new Error(error.message.split('\n')[0]);
@@ -487,17 +714,53 @@ function valueOf(doc: Document): unknown {
   return doc.contents === null ? null : doc.toJS();
 }
 
+/** Options of {@link editDocumentSource}. */
+export interface EditOptions {
+  /** Where in the document the new value goes: `[]` (default) for the whole document, `['items', 3]` for a List item. */
+  readonly path?: readonly (string | number)[];
+  /** Formatting of new and changed nodes; detected from the document by default. */
+  readonly style?: YamlStyle;
+}
+
+/**
+ * Replaces the value of the single YAML document `source` (one document's text as it stands in a
+ * file: its `---`, comments, trailing blank lines), or its value at `options.path`, with `next`, and
+ * returns the new text of that document. Only this document is parsed and emitted, so the cost does
+ * not grow with the rest of the file. Comments, key order, quoting and untouched formatting are kept
+ * (see the module comment); new and changed strings that a YAML 1.1 reader would take for another type
+ * are quoted. When the value is unchanged `source` is returned as it is. The result is verified by
+ * parsing it again: one document whose value is the expected one.
+ * @throws YamlEditError (with the offset in `source`) when the change falls inside a node shared through
+ *   an anchor or would undo a merge key; Error when `source` does not parse or no equivalent text can be made.
+ */
+export function editDocumentSource(source: string, next: unknown, options: EditOptions = {}): string {
+  const docs = parseOrThrow(source);
+  const doc = docs[0];
+  if (doc === undefined || docs.length !== 1) throw new Error(`expected one YAML document, found ${docs.length}`);
+  const style = options.style ?? detectStyle(docs, source);
+  const base = stringifyDocument(doc, style);
+  const changed = applyValue(doc, next, { ...(options.path ? { path: options.path } : {}), singleQuote: style.singleQuote });
+  if (!changed) return source;
+  const expected = valueOf(doc);
+  const theirs = stringifyDocument(doc, style);
+  const ours = plainLines(source);
+  const attempts = [mergeLines(base, ours, theirs), mergeLines(base, ours, theirs, { words: false }), theirs];
+  for (const attempt of attempts) {
+    const candidate = withConventionsOf(source, attempt);
+    if (verify(candidate, [expected], 0, expected)) return candidate;
+  }
+  throw new Error('could not produce YAML equivalent to the new value');
+}
+
 /**
  * Replaces the value of document `index` (0-based, counting empty documents) of the multi-document
- * YAML `text` with `next`, and returns the new text. Every other document, every `---` separator and
- * every byte outside the changed document stays identical; inside it, comments, key order, quoting and
- * untouched formatting are kept (see the module comment). When `next` equals the current value the
- * text is returned unchanged. Every candidate text is verified by parsing it: the document count, the
- * other documents' values and the changed document's value must all be as expected. Candidates, in
- * order: the word-level merge, the line-level merge, and the changed document in the library's
- * normalized form (needed when the file's own style cannot be emitted by the library, e.g. 4-space
- * mappings with unindented sequences or `-   key` items).
- * @throws Error when `text` does not parse, `index` is out of range, or no equivalent text can be made.
+ * YAML `text` with `next`, and returns the new text: {@link editDocumentSource} on that document's
+ * text (from its start, or the file's start for the first, to the next document's start). Every other
+ * document, every `---` separator and every byte outside the changed document stays identical. When
+ * `next` equals the current value the text is returned unchanged. The whole result is verified by
+ * parsing it: the document count, the other documents' values and the changed document's value.
+ * @throws YamlEditError, or Error when `text` does not parse, `index` is out of range, or no equivalent
+ *   text can be made.
  */
 export function replaceDocumentValue(text: string, index: number, next: unknown): string {
   const docs = parseOrThrow(text);
@@ -506,21 +769,13 @@ export function replaceDocumentValue(text: string, index: number, next: unknown)
   const target = normalize(next);
   if (jsonEqual(valueOf(doc), target)) return text;
   const values = docs.map(valueOf);
-  const style = detectStyle(docs, text);
   const start = index === 0 ? 0 : doc.range[0];
   const following = docs[index + 1];
   const end = following === undefined ? text.length : following.range[0];
-  const original = text.slice(start, end);
-  const base = stringifyDocument(doc, style);
-  applyValue(doc, target);
-  const theirs = stringifyDocument(doc, style);
-  const ours = plainLines(original);
-  const attempts = [mergeLines(base, ours, theirs), mergeLines(base, ours, theirs, { words: false }), theirs];
-  for (const attempt of attempts) {
-    const candidate = text.slice(0, start) + withConventionsOf(original, attempt) + text.slice(end);
-    if (verify(candidate, values, index, target)) return candidate;
-  }
-  throw new Error('could not produce YAML equivalent to the new value');
+  const edited = editDocumentSource(text.slice(start, end), target, { style: detectStyle(docs, text) });
+  const candidate = text.slice(0, start) + edited + text.slice(end);
+  if (!verify(candidate, values, index, target)) throw new Error('could not produce YAML equivalent to the new value');
+  return candidate;
 }
 
 function verify(text: string, values: readonly unknown[], index: number, target: unknown): boolean {

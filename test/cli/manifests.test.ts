@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { pathToFileURL } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { copyExamples, runCli, snapshotFiles } from '../support/cli.js';
+import { copyExamples, ROOT, runCli, snapshotFiles } from '../support/cli.js';
 
 const api = ['-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2', '-p', 'app=api-domain,build=2'];
 const reviews = ['-n', 'bookinfo', '-l', 'app=reviews', '-d', 'reviews:9080', '-b', '3', '-p', 'app=reviews,version=v3'];
@@ -199,5 +202,96 @@ describe('traffic commands on manifest files', () => {
     const res = await runCli(['version']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^istiops \d+\.\d+\.\d+/);
+  });
+});
+
+/** One file of `services` services (VirtualService, DestinationRule, Deployment each), about 250 bytes a document. */
+function bigManifest(services: number): string {
+  const docs: string[] = [];
+  for (let i = 0; i < services; i++) {
+    const name = `svc-${i}`;
+    docs.push(
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\n  labels:\n    app: ${name}\nspec:\n  hosts:\n  - ${name}\n  http:\n  - route:\n    - destination:\n        host: ${name}\n        subset: ${name}-1-default\n`,
+      `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: ${name}\n  labels:\n    app: ${name}\nspec:\n  host: ${name}\n  subsets:\n  - name: ${name}-1-default\n    labels:\n      app: ${name}\n      build: "1"\n`,
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}-1\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {app: ${name}, build: "1"}\n`,
+    );
+  }
+  return docs.join('---\n');
+}
+
+describe('manifest files under concurrent and interrupted writers', () => {
+  it('lets 8 pipelines shifting 8 builds on one 1 MB file take turns: all exit 0 and every change survives', { timeout: 600_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'istiops-concurrent-'));
+    const file = join(dir, 'all.yaml');
+    writeFileSync(file, bigManifest(1600));
+    expect(readFileSync(file).length).toBeGreaterThan(900_000);
+    const builds = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8'];
+    const results = await Promise.all(
+      builds.map((b) =>
+        runCli(['traffic', 'shift', '--manifests', dir, '-l', 'app=svc-1', '-d', 'svc-1:8080', '-b', b, '-p', `app=svc-1,build=${b}`, '-H', `x-build=${b}`], {
+          timeoutMs: 580_000,
+        }),
+      ),
+    );
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const objects = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> });
+    const dr = objects.find((o) => o.kind === 'DestinationRule' && o.metadata.name === 'svc-1')!;
+    const vs = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'svc-1')!;
+    const subsets = (dr.spec['subsets'] as { name: string }[]).map((s) => s.name).sort();
+    expect(subsets).toEqual(['svc-1-1-default', ...builds.map((b) => `svc-1-${b}-default`)].sort());
+    const routes = (vs.spec['http'] as { name?: string }[]).map((r) => r.name).filter(Boolean).sort();
+    expect(routes).toEqual(builds.map((b) => `svc-1-${b}-default`).sort());
+    expect(readdirSync(dir)).toEqual(['all.yaml']);
+  });
+
+  it('leaves a 10 MB file whole (the old or the new content) when the writer is killed with SIGKILL at random points', { timeout: 600_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'istiops-kill-'));
+    const file = join(dir, 'big.yaml');
+    const filler = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: blob\ndata:\n  blob: ${'x'.repeat(10 * 1024 * 1024)}\n`;
+    const rule = 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: api\nspec:\n  host: api\n  subsets:\n  - name: v1\n    labels:\n      version: v1\n';
+    const original = `${filler}---\n${rule}`;
+    const changed = `${filler}---\n${rule}  - name: v2\n    labels:\n      version: v2\n`;
+    // The child writes the new and the old content in turns through the store, as fast as it can.
+    const child = join(dir, 'writer.mjs');
+    writeFileSync(
+      child,
+      `import { ManifestStore } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/index.js')).href)};
+const store = new ManifestStore({ paths: [${JSON.stringify(file)}] });
+const state = await store.read({ namespace: 'default', labelSelector: [], readiness: { kind: 'none' }, subsetUsers: false });
+const old = state.destinationRules[0];
+const next = { ...old, spec: { ...old.spec, subsets: [...old.spec.subsets, { name: 'v2', labels: { version: 'v2' } }] } };
+process.stdout.write('ready\\n');
+for (;;) {
+  await store.write(next, { serverDryRun: false });
+  await store.write(old, { serverDryRun: false });
+}
+`,
+    );
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    let changedSeen = false;
+    for (let run = 0; run < 6; run++) {
+      writeFileSync(file, original);
+      const proc = spawn(process.execPath, [child], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      await new Promise<void>((ready, fail) => {
+        proc.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready());
+        proc.on('exit', () => fail(new Error(`writer exited early: ${stderr}`)));
+      });
+      await new Promise((r) => setTimeout(r, 50 + Math.floor(random() * 1500)));
+      const exited = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+      const text = readFileSync(file, 'utf8');
+      expect(text === original || text === changed, `run ${run}: ${text.length} bytes, neither old nor new`).toBe(true);
+      if (text === changed) changedSeen = true;
+      expect(parseAllDocuments(text).every((d) => d.errors.length === 0)).toBe(true);
+    }
+    // The writes really happened (the test would prove nothing if the child never wrote).
+    expect(changedSeen || readdirSync(dir).some((n) => n.endsWith('.tmp'))).toBe(true);
   });
 });
