@@ -33,6 +33,8 @@ export interface KubeconfigOptions {
   readonly token?: string;
   /** Extra users that contexts can refer to. */
   readonly users?: readonly { readonly name: string; readonly token: string }[];
+  /** Written as `proxy-url` of every cluster, e.g. the `url` of a `startConnectProxy()` proxy. */
+  readonly proxyUrl?: string;
 }
 
 /** Connection facts about a server that the kubeconfig needs. */
@@ -69,6 +71,7 @@ export function writeKubeconfigFile(path: string, server: KubeconfigServerInfo, 
       server: urls[target],
       // client-node refuses plain HTTP unless TLS verification is (nominally) skipped.
       ...(target === 'http' ? { 'insecure-skip-tls-verify': true } : { 'certificate-authority-data': caData }),
+      ...(options.proxyUrl !== undefined ? { 'proxy-url': options.proxyUrl } : {}),
     },
   }));
   const users = [{ name: DEFAULT_USER, token: options.token ?? server.token }, ...(options.users ?? [])].map((u) => ({

@@ -24,7 +24,11 @@ import {
   type KubeconfigOptions,
   type KubeObject,
   type KubeStatus,
+  validateDestinationRule,
+  validateVirtualService,
+  type WebhookRules,
 } from './index.js';
+import { VirtualService as VirtualServiceModel } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 
 const GROUP = 'networking.istio.io';
 const tmpRoot = mkdtempSync(join(tmpdir(), 'kube-api-server-test-'));
@@ -213,6 +217,122 @@ describe('label selector parser', () => {
     expect(matchesLabels(parseLabelSelector('app!=web'), undefined)).toBe(true);
     expect(matchesLabels(parseLabelSelector('app notin (web)'), {})).toBe(true);
     expect(matchesLabels(parseLabelSelector('app in (web)'), {})).toBe(false);
+  });
+});
+
+describe('Istio webhook rules (written from pkg/config/validation)', () => {
+  const to = (subset: string, weight?: number): Record<string, unknown> => ({
+    destination: { host: 'reviews', subset },
+    ...(weight === undefined ? {} : { weight }),
+  });
+  const vs = (http: readonly Record<string, unknown>[]): Record<string, unknown> => ({
+    apiVersion: `${GROUP}/v1`,
+    kind: 'VirtualService',
+    metadata: { name: 'reviews', namespace: 'rules' },
+    spec: { hosts: ['reviews'], http },
+  });
+  const causes = (http: readonly Record<string, unknown>[], rules: WebhookRules): string[] =>
+    validateVirtualService(vs(http) as never, 'v1', rules).map((c) => `${c.field}: ${c.message}`);
+  const matchOn = (match: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    match: [match],
+    route: [to('v1')],
+    ...extra,
+  });
+  const RE2 = 'Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)';
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['a valid route', { route: [to('v1', 90), to('v2', 10)] }, []],
+    ['relative weights', { route: [to('v1', 1), to('v2', 3)] }, []],
+    ['weights totalling 0', { route: [to('v1', 0), to('v2')] }, ['spec.http[0].route: total destination weight = 0']],
+    ['a negative weight', { route: [to('v1', -10), to('v2', 110)] }, ['spec.http[0].route[0].weight: weight -10 < 0']],
+    ['a subset that is not a DNS label', { route: [to('v1_x')] }, ['spec.http[0].route[0].destination.subset: subset name is invalid: v1_x']],
+    ['destination host *', { route: [{ destination: { host: '*' } }] }, ['spec.http[0].route[0].destination.host: invalid destination host *']],
+    ['route and redirect together', { route: [to('v1')], redirect: { uri: '/x' } }, ['spec.http[0]: HTTP route cannot contain both route and redirect']],
+    ['neither route nor redirect', { match: [{ uri: { prefix: '/' } }] }, ['spec.http[0].route: HTTP route or redirect is required']],
+    ['an empty uri regex', matchOn({ uri: { regex: '' } }), ['spec.http[0].match[0].uri: "uri": regex string match should not be empty']],
+    ['a regex of 1024 bytes', matchOn({ uri: { regex: 'a'.repeat(1024) } }), []],
+    ['a regex of 1025 bytes', matchOn({ uri: { regex: 'a'.repeat(1025) } }), ['spec.http[0].match[0].uri: "uri": regex is too large, max length allowed is 1024']],
+    ['a regex of 513 two-byte characters', matchOn({ uri: { regex: 'é'.repeat(513) } }), ['spec.http[0].match[0].uri: "uri": regex is too large, max length allowed is 1024']],
+    ['a lookahead (not RE2)', matchOn({ headers: { 'x-user': { regex: '(?=a)b' } } }), [expect.stringMatching(/^spec\.http\[0\]\.match\[0\]\.headers\.x-user: "headers": .*; /) as unknown as string]],
+    ['a header name with a space', matchOn({ headers: { 'x user': { exact: 'a' } } }), ['spec.http[0].match[0].headers.x user: header name x user is not a valid header name']],
+    ['an upper-case header name', matchOn({ headers: { 'X-User': { exact: 'a' } } }), []],
+    ['a pseudo header and a JWT claim', matchOn({ headers: { ':authority': { exact: 'a' }, '@request.auth.claims.group': { exact: 'b' } } }), []],
+    ['a match port out of range', matchOn({ port: 70000 }), ['spec.http[0].match[0].port: port number 70000 must be in the range 1..65535']],
+    ['an empty fault', { route: [to('v1')], fault: {} }, ['spec.http[0].fault: HTTP fault injection must have an abort and/or a delay']],
+    [
+      'an abort of 150% with status 199',
+      { route: [to('v1')], fault: { abort: { percentage: { value: 150 }, httpStatus: 199 } } },
+      [
+        'spec.http[0].fault.abort.percentage.value: percentage 150 is neither 0.0, nor in range [0.0001, 100.0]',
+        'spec.http[0].fault.abort.httpStatus: HTTP status 199 is not in range 200-599',
+      ],
+    ],
+    ['an abort with status 600 (Istio checks > 600)', { route: [to('v1')], fault: { abort: { percentage: { value: 5 }, httpStatus: 600 } } }, []],
+    ['an abort of 0.00001%', { route: [to('v1')], fault: { abort: { percentage: { value: 0.00001 }, httpStatus: 503 } } }, ['spec.http[0].fault.abort.percentage.value: percentage 0.00001 is neither 0.0, nor in range [0.0001, 100.0]']],
+    ['a delay of 0.5ms', { route: [to('v1')], fault: { delay: { fixedDelay: '0.5ms' } } }, ['spec.http[0].fault.delay.fixedDelay: duration must be greater than 1ms']],
+    ['a delay of 1.5ms', { route: [to('v1')], fault: { delay: { fixedDelay: '1.5ms' } } }, ['spec.http[0].fault.delay.fixedDelay: only durations to ms precision are supported']],
+    ['a delay of 1m30s', { route: [to('v1')], fault: { delay: { fixedDelay: '1m30s', percentage: { value: 100 } } } }, []],
+    ['a mirror of 101%', { route: [to('v1')], mirror: { host: 'reviews', subset: 'v2' }, mirrorPercentage: { value: 101 } }, ['spec.http[0].mirrorPercentage.value: mirror_percentage must have a max value of 100 (it has 101)']],
+    ['a mirror of -1%', { route: [to('v1')], mirror: { host: 'reviews', subset: 'v2' }, mirrorPercentage: { value: -1 } }, ['spec.http[0].mirrorPercentage.value: mirror_percentage must have a min value of 0 (it has -1)']],
+    ['mirrors with 150% to a bad subset', { route: [to('v1')], mirrors: [{ destination: { host: 'reviews', subset: 'V2' }, percentage: { value: 150 } }] }, [
+      'spec.http[0].mirrors[0].destination.subset: subset name is invalid: V2',
+      'spec.http[0].mirrors[0].percentage.value: mirror percentage must have a max value of 100 (it has 150)',
+    ]],
+    ['a timeout of 0s', { route: [to('v1')], timeout: '0s' }, ['spec.http[0].timeout: duration must be greater than 1ms']],
+  ])('current rules: %s', (_label, route, expected) => {
+    expect(causes([route], 'current')).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    ['weights totalling 100', { route: [to('v1', 90), to('v2', 10)] }, []],
+    ['weights totalling 110', { route: [to('v1', 90), to('v2', 20)] }, ['spec.http[0].route: total destination weight 110 != 100']],
+    ['relative weights', { route: [to('v1', 1), to('v2', 3)] }, ['spec.http[0].route: total destination weight 4 != 100']],
+    [
+      'weights outside 0..100',
+      { route: [to('v1', -10), to('v2', 110)] },
+      ['spec.http[0].route[0].weight: percentage -10 is not in range 0..100', 'spec.http[0].route[1].weight: percentage 110 is not in range 0..100'],
+    ],
+    ['a single destination without weight', { route: [to('v1')] }, []],
+    ['an upper-case header name', matchOn({ headers: { 'X-User': { exact: 'a' } } }), ['spec.http[0].match[0].headers.X-User: header match X-User must be in lower case']],
+  ])('legacy rules: %s', (_label, route, expected) => {
+    expect(causes([route], 'legacy')).toEqual(expected);
+  });
+
+  it.each<[string, readonly Record<string, unknown>[], string[]]>([
+    ['distinct subsets', [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2' }], []],
+    ['a duplicate name', [{ name: 'v1' }, { name: 'v1' }], ['spec.subsets[1].name: duplicate subset names: v1']],
+    ['an empty name', [{ name: '' }], ['spec.subsets[0].name: subset name cannot be empty']],
+    ['a name longer than 63', [{ name: 'a'.repeat(64) }], [`spec.subsets[0].name: subset name is invalid: ${'a'.repeat(64)}`]],
+    ['a bad label key', [{ name: 'v1', labels: { 'bad key': 'x' } }], [expect.stringMatching(/^spec\.subsets\[0\]\.labels: invalid label key "bad key"/) as unknown as string]],
+  ])('DestinationRule subsets: %s', (_label, subsets, expected) => {
+    const dr = { apiVersion: `${GROUP}/v1`, kind: 'DestinationRule', metadata: { name: 'reviews', namespace: 'rules' }, spec: { host: 'reviews', subsets } };
+    expect(validateDestinationRule(dr as never, 'v1').map((c) => `${c.field}: ${c.message}`)).toEqual(expected);
+  });
+
+  it('can disagree with the schema library: it accepts what the webhook refuses', () => {
+    const route = { route: [to('v1')], mirror: { host: 'reviews', subset: 'v2' }, mirrorPercentage: { value: 101 } };
+    const object = { ...vs([route]), apiVersion: `${GROUP}/v1beta1` };
+    expect(() => new VirtualServiceModel(object as never).validate()).not.toThrow();
+    expect(causes([route], 'current')).toEqual([
+      'spec.http[0].mirrorPercentage.value: mirror_percentage must have a max value of 100 (it has 101)',
+    ]);
+  });
+
+  it('refuses a write the schema library accepts (422 with the webhook message)', async () => {
+    const server = await startKubeApiServer({ webhookRules: 'legacy' });
+    try {
+      const res = await raw(server, 'POST', `/apis/${GROUP}/v1/namespaces/rules/virtualservices`, {
+        body: vs([{ match: [{ headers: { 'X-User': { exact: 'a' } } }], route: [to('v1', 60), to('v2', 60)] }]),
+      });
+      expect(res.status).toBe(422);
+      expect((res.json as KubeStatus).details?.causes?.map((c) => c.message)).toEqual([
+        'header match X-User must be in lower case',
+        'total destination weight 120 != 100',
+      ]);
+      expect(server.listObjects('virtualservices')).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -739,7 +859,7 @@ describe('kube API server over HTTPS', () => {
       await clients.custom.deleteNamespacedCustomObject(vsRequest('dry', { name: 'dry', dryRun: 'All' }));
 
       const invalid = await apiError(
-        clients.custom.createNamespacedCustomObject(vsRequest('dry', { body: virtualService('dry-bad', 'dry', { weights: [50, 40] }), dryRun: 'All' })),
+        clients.custom.createNamespacedCustomObject(vsRequest('dry', { body: virtualService('dry-bad', 'dry', { weights: [0, 0] }), dryRun: 'All' })),
       );
       expect(invalid.code).toBe(422);
 
@@ -756,48 +876,33 @@ describe('kube API server over HTTPS', () => {
   });
 
   describe('Istio validation', () => {
-    const invalidCases: [string, KubeObject, string][] = [
+    it.each([
       [
         'a string weight (schema)',
         virtualService('str', 'invalid', { weights: ['100'] }),
         `VirtualService.${GROUP} "str" is invalid: spec.http[0].route[0].weight: must be integer`,
       ],
       [
-        'weights summing to 90',
-        virtualService('w90', 'invalid', { weights: [50, 40] }),
-        `VirtualService.${GROUP} "w90" is invalid: spec.http[0].route: total destination weight 90 != 100`,
-      ],
-      [
-        'a missing weight next to another destination',
-        virtualService('w-missing', 'invalid', { weights: [100, undefined] }),
-        `VirtualService.${GROUP} "w-missing" is invalid: spec.http[0].route[1].weight: weight may only be omitted when the route has a single destination`,
+        'weights totalling 0',
+        virtualService('w0', 'invalid', { weights: [0, 0] }),
+        `VirtualService.${GROUP} "w0" is invalid: spec.http[0].route: total destination weight = 0`,
       ],
       [
         'an HTTP route without destinations',
         { ...virtualService('noroute', 'invalid'), spec: { hosts: ['x'], http: [{ match: [{ uri: { prefix: '/' } }] }] } },
-        `VirtualService.${GROUP} "noroute" is invalid: spec.http[0].route: HTTP route, redirect or direct_response is required`,
-      ],
-      [
-        'an upper-case header match',
-        {
-          ...virtualService('hdr', 'invalid'),
-          spec: { hosts: ['x'], http: [{ match: [{ headers: { 'X-User': { exact: 'a' } } }], route: [{ destination: { host: 'x' } }] }] },
-        },
-        `VirtualService.${GROUP} "hdr" is invalid: spec.http[0].match[0].headers.X-User: header match X-User must be in lower case`,
+        `VirtualService.${GROUP} "noroute" is invalid: spec.http[0].route: HTTP route or redirect is required`,
       ],
       [
         'duplicate subset names',
         destinationRule('dup', 'invalid', ['v1', 'v1']),
-        `DestinationRule.${GROUP} "dup" is invalid: spec.subsets[1].name: duplicate subset name "v1"`,
+        `DestinationRule.${GROUP} "dup" is invalid: spec.subsets[1].name: duplicate subset names: v1`,
       ],
       [
         'a subset name that is not a DNS label',
         destinationRule('badsubset', 'invalid', ['V_1']),
-        `DestinationRule.${GROUP} "badsubset" is invalid: spec.subsets[0].name: subset name "V_1" is invalid: must be a DNS-1123 label`,
+        `DestinationRule.${GROUP} "badsubset" is invalid: spec.subsets[0].name: subset name is invalid: V_1`,
       ],
-    ];
-
-    it.each(invalidCases)('rejects %s with 422 Invalid', async (_label, body, message) => {
+    ])('rejects %s with 422 Invalid and stores nothing', async (_label, body, message) => {
       const plural = body.kind === 'DestinationRule' ? 'destinationrules' : 'virtualservices';
       const rv = server.resourceVersion();
       const { code, status } = await apiError(
@@ -806,7 +911,7 @@ describe('kube API server over HTTPS', () => {
       expect(code).toBe(422);
       expect(status).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, message });
       expect(status.details?.name).toBe(body.metadata?.name);
-      expect(status.details?.causes?.length).toBe(1);
+      expect(status.details?.causes).toHaveLength(1);
       expect(status.details?.causes?.[0]).toMatchObject({ field: expect.stringMatching(/^spec\./), message: expect.any(String) });
       expect(server.resourceVersion()).toBe(rv);
     });
@@ -816,7 +921,7 @@ describe('kube API server over HTTPS', () => {
       (body['metadata'] as Record<string, unknown>)['labels'] = { ok: 'yes' };
       const { status } = await apiError(clients.custom.createNamespacedCustomObject(vsRequest('invalid', { body })));
       expect(status.details?.causes).toEqual([{ reason: 'FieldValueInvalid', field: 'spec.http[0].route[0].weight', message: 'must be integer' }]);
-      const both = virtualService('many2', 'invalid', { weights: [50, 40] });
+      const both = virtualService('many2', 'invalid', { weights: [0, 0] });
       (both['spec'] as { http: Record<string, unknown>[] }).http.push({});
       const result = await apiError(clients.custom.createNamespacedCustomObject(vsRequest('invalid', { body: both })));
       expect(result.status.details?.causes?.map((c) => c.field)).toEqual(['spec.http[0].route', 'spec.http[1].route']);
@@ -827,11 +932,12 @@ describe('kube API server over HTTPS', () => {
       const [seeded] = server.seed([virtualService('later', 'invalid', { weights: [50, 50] })]);
       const patch = await apiError(
         clients.custom.patchNamespacedCustomObject(
-          vsRequest('invalid', { name: 'later', body: [{ op: 'replace', path: '/spec/http/0/route/1/weight', value: 40 }] }),
+          vsRequest('invalid', { name: 'later', body: [{ op: 'replace', path: '/spec/http/0/route/1/weight', value: -1 }] }),
           setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
         ),
       );
       expect(patch.code).toBe(422);
+      expect(patch.status.message).toContain('weight -1 < 0');
       const update = await apiError(
         clients.custom.replaceNamespacedCustomObject(
           vsRequest('invalid', { name: 'later', body: { ...virtualService('later', 'invalid', { weights: [10] }), metadata: seeded!.metadata, spec: { hosts: 5 } } }),
@@ -844,22 +950,24 @@ describe('kube API server over HTTPS', () => {
           version: 'v1alpha3',
           namespace: 'invalid',
           plural: 'virtualservices',
-          body: virtualService('alpha', 'invalid', { version: 'v1alpha3', weights: [30, 30] }),
+          body: virtualService('alpha', 'invalid', { version: 'v1alpha3', weights: [0, 0] }),
         }),
       );
-      expect(alpha.status.message).toContain('total destination weight 60 != 100');
+      expect(alpha.status.message).toContain('total destination weight = 0');
     });
 
-    it('accepts redirect-only routes, single destinations without weight and valid rules', async () => {
+    it('accepts redirect-only routes, relative weights, omitted weights and valid rules', async () => {
       const redirect = { ...virtualService('redirect', 'valid'), spec: { hosts: ['x'], http: [{ redirect: { uri: '/new' } }] } };
       await expect(clients.custom.createNamespacedCustomObject(vsRequest('valid', { body: redirect }))).resolves.toBeTruthy();
-      await expect(
-        clients.custom.createNamespacedCustomObject(vsRequest('valid', { body: virtualService('single', 'valid', { weights: [undefined] }) })),
-      ).resolves.toBeTruthy();
+      for (const [name, weights] of [['single', [undefined]], ['relative', [1, 3]], ['omitted', [100, undefined]]] as const) {
+        await expect(
+          clients.custom.createNamespacedCustomObject(vsRequest('valid', { body: virtualService(name, 'valid', { weights }) })),
+        ).resolves.toBeTruthy();
+      }
       await expect(
         clients.custom.createNamespacedCustomObject({ group: GROUP, version: 'v1', namespace: 'valid', plural: 'destinationrules', body: destinationRule('dr', 'valid') }),
       ).resolves.toBeTruthy();
-      expect(server.listObjects('virtualservices', 'valid').map((o) => o.metadata?.name)).toEqual(['redirect', 'single']);
+      expect(server.listObjects('virtualservices', 'valid').map((o) => o.metadata?.name)).toEqual(['omitted', 'redirect', 'relative', 'single']);
     });
 
     it('validates metadata.name', async () => {
@@ -906,14 +1014,23 @@ describe('kube API server over HTTPS', () => {
 
       const log = server.requests();
       expect(log).toEqual([
-        { method: 'GET', path: `/apis/${GROUP}/v1`, query: {}, status: 200, verb: 'discovery', dryRun: false },
-        { method: 'GET', path: `/apis/${GROUP}/v1/namespaces/log/virtualservices`, query: { labelSelector: 'a=b' }, status: 200, verb: 'list', resource: 'virtualservices', dryRun: false },
+        { method: 'GET', path: `/apis/${GROUP}/v1`, query: {}, status: 200, verb: 'discovery', dryRun: false, connection: expect.any(Number) },
+        {
+          method: 'GET',
+          path: `/apis/${GROUP}/v1/namespaces/log/virtualservices`,
+          query: { labelSelector: 'a=b' },
+          status: 200,
+          verb: 'list',
+          resource: 'virtualservices',
+          dryRun: false,
+          connection: expect.any(Number),
+        },
         expect.objectContaining({ method: 'POST', status: 201, verb: 'create', resource: 'virtualservices', contentType: 'application/json', dryRun: false }),
         expect.objectContaining({ method: 'GET', status: 200, verb: 'get', path: `/apis/${GROUP}/v1/namespaces/log/virtualservices/l` }),
         expect.objectContaining({ method: 'PATCH', status: 200, verb: 'patch', contentType: 'application/merge-patch+json', dryRun: true, query: { dryRun: 'All' } }),
         expect.objectContaining({ method: 'GET', status: 404, verb: 'get' }),
         expect.objectContaining({ method: 'DELETE', status: 200, verb: 'delete' }),
-        { method: 'GET', path: '/nowhere', query: {}, status: 404, verb: 'other', dryRun: false },
+        { method: 'GET', path: '/nowhere', query: {}, status: 404, verb: 'other', dryRun: false, connection: expect.any(Number) },
       ]);
 
       log.length = 0;
@@ -1186,10 +1303,10 @@ describe('kubectl', () => {
         file,
         JSON.stringify({ ...virtualService('applied', ns, { weights }), metadata: { name: 'applied', namespace: ns } }),
       );
-    write([90, 20]);
+    write([0, 0]);
     const invalid = await run(kubectl!, args('create', '-f', file));
     expect(invalid.code).not.toBe(0);
-    expect(invalid.stderr).toContain('total destination weight 110 != 100');
+    expect(invalid.stderr).toContain('total destination weight = 0');
 
     write([90, 10]);
     expect((await run(kubectl!, args('apply', '-f', file))).stdout).toContain('created');
