@@ -105,6 +105,27 @@ async function openIstiops(g: Globals, io: CliIO): Promise<{ istiops: Istiops; n
   return { istiops, namespace: g.namespace ?? contextNamespace(kc) };
 }
 
+/**
+ * Runs a mutating command with SIGINT/SIGTERM turned into an abort of `signal` (design rule 12): the
+ * use case stops before its next write and throws InterruptedError (exit 130/143). A second signal
+ * exits at once.
+ */
+async function withInterrupts<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(name === 'SIGTERM' ? 143 : 130);
+    controller.abort(name);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 async function printStructured(value: unknown, format: 'json' | 'yaml', io: CliIO): Promise<void> {
   if (format === 'json') io.stdout(`${JSON.stringify(value, null, 2)}\n`);
   else io.stdout((await import('./yaml-text.js')).toYamlText(value));
@@ -241,7 +262,7 @@ export function buildProgram(io: CliIO): Command {
       const request = await shiftRequest(o, alias);
       const { istiops, namespace } = await openIstiops(g, io);
       await checkSubsetName(request.destination.host, request.build, namespace);
-      const outcome = await istiops.shift({ namespace, labelSelector }, request, { dryRun: g.dryRun, force: g.force });
+      const outcome = await withInterrupts((signal) => istiops.shift({ namespace, labelSelector }, request, { dryRun: g.dryRun, force: g.force, signal }));
       await printOutcome('shift', outcome, g, io);
     });
   };
@@ -270,7 +291,7 @@ export function buildProgram(io: CliIO): Command {
       }
       const { istiops, namespace } = await openIstiops(g, io);
       if (request.by === 'build') await checkSubsetName(request.destination.host, request.build, namespace);
-      await printOutcome('rollback', await istiops.rollback({ namespace, labelSelector }, request, { dryRun: g.dryRun }), g, io);
+      await printOutcome('rollback', await withInterrupts((signal) => istiops.rollback({ namespace, labelSelector }, request, { dryRun: g.dryRun, signal })), g, io);
     });
 
   traffic
@@ -283,7 +304,7 @@ export function buildProgram(io: CliIO): Command {
       const labelSelector = parseLabelSelector(o.labelSelector);
       const request: ClearRequest = { mode: parseClearMode(o.mode) };
       const { istiops, namespace } = await openIstiops(g, io);
-      await printOutcome('clear', await istiops.clear({ namespace, labelSelector }, request, { dryRun: g.dryRun }), g, io);
+      await printOutcome('clear', await withInterrupts((signal) => istiops.clear({ namespace, labelSelector }, request, { dryRun: g.dryRun, signal })), g, io);
     });
 
   return program;

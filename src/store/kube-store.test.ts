@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { startKubeApiServer } from '../../test/kube-api-server/index.js';
-import { ApiError, AuthError, ConflictError, NotFoundError, TransientError } from '../errors.js';
+import { ApiError, AuthError, ConflictError, NotFoundError, OutcomeUnknownError, TransientError } from '../errors.js';
 import type { IstioObject } from '../domain/istio.js';
-import { KubernetesStore, translateError } from './kube-store.js';
+import { KubernetesStore } from './kube-store.js';
+import { errorFromAnswer } from './kube-transport.js';
 import { contextNamespace, loadKubeConfig } from './kubeconfig.js';
 import { storeContract } from './store.contract.js';
 
@@ -133,6 +134,7 @@ describe('exec credential plugins', () => {
 });
 
 describe('API error translation', () => {
+  const json = { 'content-type': 'application/json' };
   it.each([
     [409, ConflictError],
     [401, AuthError],
@@ -146,21 +148,22 @@ describe('API error translation', () => {
     [422, ApiError],
     [400, ApiError],
   ])('maps HTTP %i to %o', (code, type) => {
-    expect(translateError({ code, body: '{"message":"m"}' }, 'update x', 'https://k', 30_000)).toBeInstanceOf(type);
+    expect(errorFromAnswer({ status: code, headers: json, body: '{"kind":"Status","message":"m"}' }, 'list x', 'https://k')).toBeInstanceOf(type);
+  });
+
+  it('maps a 504 answered to a write to "outcome unknown", naming the object', () => {
+    const e = errorFromAnswer({ status: 504, headers: json, body: '{}' }, 'update VirtualService a/b', 'https://k', 'VirtualService a/b');
+    expect(e).toBeInstanceOf(OutcomeUnknownError);
+    expect(e.message).toContain('outcome is unknown');
   });
 
   it('honours Retry-After in seconds', () => {
-    const e = translateError({ code: 429, body: {}, headers: { 'Retry-After': '2' } }, 'list', 'https://k', 30_000) as TransientError;
+    const e = errorFromAnswer({ status: 429, headers: { ...json, 'retry-after': '2' }, body: '{}' }, 'list', 'https://k') as TransientError;
     expect(e.retryAfterMs).toBe(2000);
   });
 
-  it.each([
-    [{ name: 'AbortError', message: 'aborted' }, TransientError, '--request-timeout'],
-    [{ code: 'ECONNRESET', message: 'reset' }, TransientError, 'reset'],
-    [{ code: 'ECONNREFUSED', message: 'refused' }, ApiError, 'cannot reach'],
-  ])('maps network failure %o', (error, type, text) => {
-    const e = translateError(error, 'list', 'https://k', 30_000);
-    expect(e).toBeInstanceOf(type);
-    expect(e.message).toContain(text);
+  it('describes a non-JSON error body by its content type, without quoting it', () => {
+    const e = errorFromAnswer({ status: 502, headers: { 'content-type': 'text/html' }, body: '<html>secret login page</html>' }, 'list x', 'https://k');
+    expect(e.message).toBe('list x: HTTP 502 the server answered 502 with text/html');
   });
 });
