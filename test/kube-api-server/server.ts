@@ -633,6 +633,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
     entry.status = 200;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
     const write = (type: string, object: JsonValue | KubeStatus): void => {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };
