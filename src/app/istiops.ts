@@ -248,6 +248,8 @@ export class Istiops {
   private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     if (!signal) return this.sleep(ms);
     if (signal.aborted) return;
+    // The timer itself must go, or it keeps the process alive after the interruption.
+    if (!this.options.sleep) return delay(ms, undefined, { signal }).catch(() => undefined);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => {
       onAbort = resolve;

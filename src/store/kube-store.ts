@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { ApiError, AuthError, NotFoundError } from '../errors.js';
+import { ApiError, AuthError, NotFoundError, OutcomeUnknownError } from '../errors.js';
 import type { DestinationRule, IstioObject, VirtualService } from '../domain/istio.js';
 import { describeObject } from '../domain/istio.js';
 import { formatSelector, matchesSelector } from '../domain/label-selector.js';
@@ -218,7 +218,16 @@ export class KubernetesStore implements RouteStore {
       query({ fieldManager: this.options.fieldManager ?? 'istiops', dryRun: options.serverDryRun ? 'All' : '' });
     const req: KubeRequest = { what, method: 'PUT', path, body, writes: name };
     const answer = await this.transport.send(req);
-    const stored = expectObject(answer, what, object.kind, this.server, name);
+    let stored: Record<string, unknown>;
+    try {
+      stored = expectObject(answer, what, object.kind, this.server, name);
+    } catch (e) {
+      // A success status with an answer that is not the object (a proxy's page): the write may or may not have landed.
+      if (e instanceof ApiError && answer.status >= 200 && answer.status < 300) {
+        throw new OutcomeUnknownError(`${e.message}; the outcome is unknown (${name} may or may not have been written)`, { cause: e, object: name });
+      }
+      throw e;
+    }
     const meta = stored['metadata'] as { name?: unknown } | undefined;
     if (meta?.name !== object.metadata.name) {
       throw new ApiError(`${what}: the server answered a ${object.kind} named ${JSON.stringify(meta?.name ?? null)}`);
