@@ -101,7 +101,7 @@ export async function loadKubeConfig(options: KubeconfigOptions): Promise<KubeCo
   }
   if (withTokenFiles.length > 0) {
     // The raw documents are parsed again only when they mention tokenFile (rare): the common path stays cheap.
-    const { parse } = await import('yaml');
+    const { parse } = await import('./kube-yaml.js');
     const tokenFiles = new Map<string, string>();
     for (const { file, text } of withTokenFiles) {
       const users = (parse(text) as { users?: unknown } | null)?.users;
