@@ -47,8 +47,9 @@ import {
   type KubeStatus,
   type ResourceRef,
 } from './status.js';
-import { ObjectStore, type PatchType, type StoreChange } from './store.js';
+import { ObjectStore, type PatchType } from './store.js';
 import type { WebhookRules } from './validation.js';
+import { expired, WatchHub, type WatchRequest } from './watch.js';
 import { seededRandom } from '../support/random.js';
 
 /** Metadata of a stored object, as far as tests usually need it. */
@@ -277,14 +278,6 @@ const NAMESPACES: ResourceRef = { plural: 'namespaces', group: '', kind: 'Namesp
 /** What a login proxy in front of the API server answers. */
 const LOGIN_PAGE = '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form method="post" action="/login"><input name="user"></form></body></html>\n';
 
-/** An open watch stream. */
-interface OpenWatch {
-  /** The client asked for `allowWatchBookmarks=true`. */
-  readonly bookmarks: boolean;
-  bookmark(): void;
-  destroy(): void;
-}
-
 function assertNever(value: never): never {
   throw new Error(`unhandled ${JSON.stringify(value)}`);
 }
@@ -351,8 +344,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   let intercepts: { match: RequestMatch; action: InterceptAction; left: number }[] = [];
   let goneNext: GoneMode | undefined;
   let httpsPort = 0;
-  const watches = new Set<OpenWatch>();
-  const watchWaiters: { count: number; resolve: () => void }[] = [];
+  const watches = new WatchHub(store);
 
   const setServedVersions = (versions: readonly IstioVersion[]): void => {
     for (const v of versions) if (!isIstioVersion(v)) throw new Error(`unknown networking.istio.io version ${String(v)}`);
@@ -382,7 +374,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       intercepts.push({ match, action, left: count });
     },
     dropWatches() {
-      for (const watch of [...watches]) watch.destroy();
+      watches.dropAll();
     },
     goneOnNextWatch(mode = 'event') {
       goneNext = mode;
@@ -615,61 +607,23 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     return hit.action;
   }
 
-  /** Streams watch events for a list URL until the client goes away, `timeoutSeconds` passes or the server closes. */
+  /** Starts a watch stream for a list URL (see {@link WatchHub.start}); consumes an armed `goneOnNextWatch`. */
   function startWatch(res: ServerResponse, r: Extract<Route, { type: 'resource' }>, query: URLSearchParams, entry: { status: number }): void {
-    const { def, version, namespace } = r;
-    const matches = selectorOf(query);
-    const visible = (change: StoreChange): boolean => {
-      const meta = isJsonObject(change.object['metadata']) ? change.object['metadata'] : {};
-      return change.def === def && (namespace === undefined || meta['namespace'] === namespace) && matches(change.object);
-    };
     const sent = query.get('resourceVersion') ?? '';
-    const fromScratch = sent === '' || sent === '0';
-    if (!fromScratch && !/^\d+$/.test(sent)) throw badRequest(`invalid resource version: ${sent}`);
-    const gone = !fromScratch && goneNext !== undefined ? goneNext : undefined;
+    const gone = sent !== '' && sent !== '0' ? goneNext : undefined;
     if (gone !== undefined) goneNext = undefined;
-    const tooOld = `too old resource version: ${sent} (${store.resourceVersion()})`;
-    if (gone === 'http') throw new StatusError(410, 'Expired', tooOld);
-
-    entry.status = 200;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
-    res.flushHeaders();
-    const write = (type: string, object: JsonValue | KubeStatus): void => {
-      res.write(`${JSON.stringify({ type, object })}\n`);
-    };
-    const event = (type: string, object: JsonObject): void => write(type, { ...object, apiVersion: apiVersionOf(def, version) });
-    if (gone === 'event') {
-      write('ERROR', new StatusError(410, 'Expired', tooOld).status);
-      res.end();
-      return;
-    }
-    if (fromScratch) {
-      for (const obj of store.list(def, namespace, version).filter(matches)) event('ADDED', obj);
-    } else {
-      for (const change of store.changesSince(def, Number(sent)).filter(visible)) event(change.type, change.object);
-    }
-    const unsubscribe = store.subscribe((change) => {
-      if (visible(change)) event(change.type, change.object);
-    });
-    const timeout = Number(query.get('timeoutSeconds') ?? '0');
-    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
-    const watch: OpenWatch = {
+    if (gone === 'http') throw expired(sent, store.resourceVersion());
+    const request: WatchRequest = {
+      def: r.def,
+      version: r.version,
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+      matches: selectorOf(query),
+      resourceVersion: sent,
       bookmarks: query.get('allowWatchBookmarks') === 'true',
-      bookmark: () => write('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def, version), metadata: { resourceVersion: store.resourceVersion() } }),
-      destroy: () => res.socket?.destroy(),
+      timeoutSeconds: Number(query.get('timeoutSeconds') ?? '0') || 0,
     };
-    watches.add(watch);
-    res.once('close', () => {
-      unsubscribe();
-      if (timer) clearTimeout(timer);
-      watches.delete(watch);
-    });
-    for (const waiter of [...watchWaiters]) {
-      if (watches.size >= waiter.count) {
-        watchWaiters.splice(watchWaiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
+    watches.start(res, request, gone === 'event');
+    entry.status = 200;
   }
 
   /** Answers with an {@link InterceptAction} that replaces the handling; true when it did. */
@@ -855,13 +809,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     },
     connections: () => connectionLog.map((c) => ({ ...c })),
     openWatches: () => watches.size,
-    waitForWatches(wanted) {
-      if (watches.size >= wanted) return Promise.resolve();
-      return new Promise((resolve) => watchWaiters.push({ count: wanted, resolve }));
-    },
-    sendBookmarks() {
-      for (const watch of watches) if (watch.bookmarks) watch.bookmark();
-    },
+    waitForWatches: (wanted) => watches.waitFor(wanted),
+    sendBookmarks: () => watches.sendBookmarks(),
     writeKubeconfig(path, kubeconfigOptions) {
       return writeKubeconfigFile(path, api, kubeconfigOptions);
     },
@@ -869,7 +818,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const closing = [httpsServer, httpServer].map(
         (s) => new Promise<void>((resolve) => s.close(() => resolve())),
       );
-      for (const watch of [...watches]) watch.destroy();
+      watches.dropAll();
       for (const socket of sockets) socket.destroy();
       httpsServer.closeAllConnections();
       httpServer.closeAllConnections();
