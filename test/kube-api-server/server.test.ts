@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
@@ -1855,6 +1855,37 @@ describe('CONNECT proxy', () => {
 });
 
 describe('kubectl across namespaces', () => {
+  it.skipIf(!kubectl)('follows a watch stream with kubectl get -w', async () => {
+    const server = await startKubeApiServer();
+    const child = spawn(kubectl!, ['--kubeconfig', server.writeKubeconfig(tmpPath('watch')), '--cache-dir', tmpPath('cache'), 'get', 'vs', '-A', '-w', '-o', 'name']);
+    try {
+      server.seed([virtualService('before', 'w')]);
+      let out = '';
+      const waiting: (() => void)[] = [];
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+        for (const check of [...waiting]) check();
+      });
+      const seen = (text: string): Promise<void> =>
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            if (out.includes(text)) resolve();
+          };
+          waiting.push(check);
+          child.once('exit', (code) => reject(new Error(`kubectl exited ${String(code)}: ${out}`)));
+          check();
+        });
+      await seen(`virtualservice.${GROUP}/before`);
+      await server.waitForWatches(1);
+      server.seed([virtualService('after', 'w')]);
+      await seen(`virtualservice.${GROUP}/after`);
+      expect(server.requests().filter((r) => r.verb === 'watch').map((r) => r.path)).toEqual([`/apis/${GROUP}/v1/virtualservices`]);
+    } finally {
+      child.kill();
+      await server.close();
+    }
+  });
+
   it.skipIf(!kubectl)('reads VirtualServices, services and pods of all namespaces', async () => {
     const server = await startKubeApiServer();
     try {
