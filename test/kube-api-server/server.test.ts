@@ -1578,6 +1578,7 @@ describe('untrusted answers', () => {
     [{ type: 'html' } as const, 'text/html; charset=utf-8', /^<!DOCTYPE html>/],
     [{ type: 'empty-object' } as const, 'application/json', /^\{\}$/],
     [{ type: 'wrong-kind' } as const, 'application/json', /"kind":"ConfigMapList".*"items":\[\]/],
+    [{ type: 'raw', status: 200, contentType: 'application/json', body: '{"kind":"VirtualServiceList"}' } as const, 'application/json', /^\{"kind":"VirtualServiceList"\}$/],
   ])('answers the next matching request with %j, then normally', async (action, contentType, body) => {
     server.faults.reset();
     server.faults.interceptNext({ method: 'GET', path: vsPath }, action);

@@ -132,8 +132,10 @@ export interface RequestMatch {
  * - `html`: 200 with `Content-Type: text/html` and a login page (a proxy in the way); nothing is done.
  * - `empty-object`: 200 with `{}`; nothing is done.
  * - `wrong-kind`: 200 with an empty `ConfigMapList` (`apiVersion: v1`); nothing is done.
- * - `drop-after-handling`: the request is carried out (a write is stored), then the
- *   socket is destroyed without an answer: the client's outcome is unknown.
+ * - `raw`: `status` with `body` as `contentType` (e.g. a list without `items`); nothing is done.
+ * - `drop-after-handling`: the request is carried out (a write is stored; a failure
+ *   too is not answered), then the socket is destroyed without an answer: the
+ *   client cannot know the outcome. The log entry keeps status 0.
  * - `delay-after-handling`: the request is carried out, then answered only after
  *   `delayMs` milliseconds (past the client's timeout, if shorter).
  */
@@ -141,6 +143,7 @@ export type InterceptAction =
   | { readonly type: 'html' }
   | { readonly type: 'empty-object' }
   | { readonly type: 'wrong-kind' }
+  | { readonly type: 'raw'; readonly status: number; readonly contentType: string; readonly body: string }
   | { readonly type: 'drop-after-handling' }
   | { readonly type: 'delay-after-handling'; readonly delayMs: number };
 
@@ -628,9 +631,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
   /** Answers with an {@link InterceptAction} that replaces the handling; true when it did. */
   function answerInstead(action: InterceptAction, res: ServerResponse, entry: { status: number }): boolean {
-    const send = (contentType: string, text: string): void => {
-      entry.status = 200;
-      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+    const send = (contentType: string, text: string, status = 200): void => {
+      entry.status = status;
+      res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
     };
     switch (action.type) {
@@ -642,6 +645,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         return true;
       case 'wrong-kind':
         send('application/json', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: store.resourceVersion() }, items: [] }));
+        return true;
+      case 'raw':
+        send(action.contentType, action.body, action.status);
         return true;
       case 'drop-after-handling':
       case 'delay-after-handling':
