@@ -202,7 +202,7 @@ export class Istiops {
           if (w.after.kind === 'DestinationRule') {
             // A subset this write adds (again) is new, whatever the first read saw: wait before using it.
             const had = subsetKeys([w.before as DestinationRule], state.namespace);
-            for (const k of subsetKeys([w.after as DestinationRule], state.namespace)) {
+            for (const k of subsetKeys([w.after], state.namespace)) {
               if (!had.has(k)) {
                 existingAtFirstRead.delete(k);
                 propagated.delete(k);

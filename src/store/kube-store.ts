@@ -139,12 +139,14 @@ export class KubernetesStore implements RouteStore {
 
     // Every list goes out at once (design rule 8).
     const [vsSpec, drSpec] = istioLists();
-    let [vsAnswer, drAnswer, servicesAnswer, podsAnswer] = await Promise.all([
+    const [firstVs, firstDr, servicesAnswer, podsAnswer] = await Promise.all([
       this.list(vsSpec),
       this.list(drSpec),
       readiness ? this.list(servicesSpec) : Promise.resolve(undefined),
       readiness ? this.mustList(podsSpec) : Promise.resolve(undefined),
     ]);
+    let vsAnswer = firstVs;
+    let drAnswer = firstDr;
     if (!this.versionKnown && (vsAnswer === 'not-found' || drAnswer === 'not-found')) {
       // v1 is not served (design rule 9): discover once, then read the Istio lists again in the served version.
       const tried = this.version;
@@ -200,7 +202,8 @@ export class KubernetesStore implements RouteStore {
   private asIstio<T extends IstioObject>(item: ListItem, kind: T['kind']): T {
     const spec = item['spec'];
     if (spec !== undefined && (spec === null || typeof spec !== 'object' || Array.isArray(spec))) {
-      throw new ApiError(`${kind} ${String(item.metadata['namespace'] ?? '')}/${item.metadata.name}: spec is not an object`);
+      const ns = typeof item.metadata['namespace'] === 'string' ? item.metadata['namespace'] : '?';
+      throw new ApiError(`${kind} ${ns}/${item.metadata.name}: spec is not an object`);
     }
     return { ...item, apiVersion: `${ISTIO_GROUP}/${this.version}`, kind, spec: spec ?? {} } as unknown as T;
   }

@@ -304,7 +304,7 @@ async function proxyAgent(proxy: URL, secure: boolean, options: Record<string, u
   // Loaded only when a proxy is configured.
   if (proxy.protocol.startsWith('socks')) {
     const { SocksProxyAgent } = await import('socks-proxy-agent');
-    return new SocksProxyAgent(proxy, options) as unknown as HttpAgent;
+    return new SocksProxyAgent(proxy, options);
   }
   if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') throw new UsageError(`${context}: unsupported proxy ${proxy.protocol}//`);
   const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
@@ -412,7 +412,7 @@ export function errorFromAnswer(answer: KubeAnswer, what: string, server: string
   if (isJson(answer.headers)) {
     try {
       const parsed = JSON.parse(answer.body) as unknown;
-      if (parsed && typeof parsed === 'object') status = parsed as StatusBody;
+      if (parsed && typeof parsed === 'object') status = parsed;
     } catch {
       status = {};
     }

@@ -126,7 +126,7 @@ export async function loadKubeConfig(options: KubeconfigOptions): Promise<KubeCo
  */
 function withTokenFile(user: User, tokenFile: string | undefined): User {
   if (tokenFile === undefined || user.exec || user.authProvider) return user;
-  const { token: _ignored, ...rest } = user;
+  const rest = Object.fromEntries(Object.entries(user).filter(([k]) => k !== 'token')) as Omit<User, 'token'>;
   return { ...rest, authProvider: { name: 'tokenFile', config: { tokenFile } } };
 }
 

@@ -21,13 +21,9 @@ function summary(log: RequestLogEntry[]): { reads: string[]; writes: string[] } 
   return { reads: log.filter((r) => r.method === 'GET').map(text).sort(), writes: log.filter((r) => r.method !== 'GET').map(text) };
 }
 
-interface VS {
-  spec: { http: { name?: string; route: { destination: { subset?: string }; weight?: number }[] }[] };
-}
 interface DR {
   spec: { subsets: { name: string }[] };
 }
-const vsOf = (c: Cluster): VS => c.server.getObject('virtualservices', 'default', 'api-domain') as unknown as VS;
 const drOf = (c: Cluster): DR => c.server.getObject('destinationrules', 'default', 'api-domain') as unknown as DR;
 
 describe('requests per command (design rule 8)', () => {
