@@ -1241,6 +1241,13 @@ describe('kubeconfig writer', () => {
     expect(names(await custom.listNamespacedCustomObject(vsRequest('ns-a')))).toEqual(['k']);
   });
 
+  it('writes a bare http:// cluster like one for kubectl proxy, and a proxy-url', () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(server.writeKubeconfig(tmpPath('bare'), { server: 'http', httpSkipTlsVerify: false, proxyUrl: 'http://127.0.0.1:3128' }));
+    expect(kc.getCurrentCluster()).toMatchObject({ server: server.httpUrl, skipTLSVerify: false, proxyUrl: 'http://127.0.0.1:3128' });
+    expect(kc.getCurrentCluster()?.caData).toBeUndefined();
+  });
+
   it('can point at an unreachable server', async () => {
     const { kc, custom } = clientsFor(server, { server: 'unreachable' });
     expect(kc.getCurrentCluster()?.server).toBe(server.unreachableUrl);
