@@ -254,8 +254,22 @@ describe('Istio webhook rules (written from pkg/config/validation)', () => {
     ['a subset that is not a DNS label', { route: [to('v1_x')] }, ['spec.http[0].route[0].destination.subset: subset name is invalid: v1_x']],
     ['destination host *', { route: [{ destination: { host: '*' } }] }, ['spec.http[0].route[0].destination.host: invalid destination host *']],
     ['route and redirect together', { route: [to('v1')], redirect: { uri: '/x' } }, ['spec.http[0]: HTTP route cannot contain both route and redirect']],
-    ['neither route nor redirect', { match: [{ uri: { prefix: '/' } }] }, ['spec.http[0].route: HTTP route or redirect is required']],
+    ['neither route nor redirect', { match: [{ uri: { prefix: '/' } }] }, ['spec.http[0].route: HTTP route, redirect or direct_response is required']],
     ['an empty uri regex', matchOn({ uri: { regex: '' } }), ['spec.http[0].match[0].uri: "uri": regex string match should not be empty']],
+    ['an empty uri prefix (Envoy allows it)', matchOn({ uri: { prefix: '' } }), []],
+    [
+      'empty prefixes on a header, the method and a query parameter',
+      matchOn({ headers: { 'x-a': { prefix: '' } }, method: { prefix: '' }, queryParams: { q: { prefix: '' } } }),
+      [
+        'spec.http[0].match[0].headers.x-a: "headers": prefix string match should not be empty',
+        'spec.http[0].match[0].method: "method": prefix string match should not be empty',
+        'spec.http[0].match[0].queryParams.q: "queryParams": prefix string match should not be empty',
+      ],
+    ],
+    ['withoutHeaders regex * (a presence match)', matchOn({ withoutHeaders: { 'x-a': { regex: '*' } } }), []],
+    ['withoutHeaders with a bad regex', matchOn({ withoutHeaders: { 'x-a': { regex: '(' } } }), [expect.stringMatching(/^spec\.http\[0\]\.match\[0\]\.withoutHeaders\.x-a: "withoutHeaders": /)]],
+    ['a direct response with a route', { route: [to('v1')], directResponse: { status: 503 } }, ['spec.http[0]: HTTP route cannot contain both route and direct_response']],
+    ['mirror and mirrors together', { route: [to('v1')], mirror: { host: 'reviews' }, mirrors: [{ destination: { host: 'reviews' } }] }, ['spec.http[0]: HTTP route cannot contain both mirror and mirrors']],
     ['a regex of 1024 bytes', matchOn({ uri: { regex: 'a'.repeat(1024) } }), []],
     ['a regex of 1025 bytes', matchOn({ uri: { regex: 'a'.repeat(1025) } }), ['spec.http[0].match[0].uri: "uri": regex is too large, max length allowed is 1024']],
     ['a regex of 513 two-byte characters', matchOn({ uri: { regex: 'é'.repeat(513) } }), ['spec.http[0].match[0].uri: "uri": regex is too large, max length allowed is 1024']],
@@ -896,7 +910,7 @@ describe('kube API server over HTTPS', () => {
       [
         'an HTTP route without destinations',
         { ...virtualService('noroute', 'invalid'), spec: { hosts: ['x'], http: [{ match: [{ uri: { prefix: '/' } }] }] } },
-        `VirtualService.${GROUP} "noroute" is invalid: spec.http[0].route: HTTP route or redirect is required`,
+        `VirtualService.${GROUP} "noroute" is invalid: spec.http[0].route: HTTP route, redirect or direct_response is required`,
       ],
       [
         'duplicate subset names',

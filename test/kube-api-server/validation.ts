@@ -179,6 +179,15 @@ function checkRegex(match: JsonValue | undefined, where: string, field: string, 
   }
 }
 
+/**
+ * Istio `validateStringMatch`: a `prefix` match must not be empty (except on
+ * `uri`, which goes straight to {@link checkRegex}), a `regex` must be valid.
+ */
+function checkStringMatch(match: JsonValue | undefined, where: string, field: string, causes: Causes): void {
+  if (isJsonObject(match) && match['prefix'] === '') causes.add(field, `"${where}": prefix string match should not be empty`);
+  checkRegex(match, where, field, causes);
+}
+
 /** Header match names: Istio `ValidateHTTPHeaderNameOrJwtClaimRoute` (current) or `ValidateHTTPHeaderName` (legacy). */
 function checkHeaderName(name: string, field: string, rules: WebhookRules, causes: Causes): void {
   if (name === '') {
@@ -332,14 +341,18 @@ function checkMatches(route: JsonObject, at: string, rules: WebhookRules, causes
     for (const [name, header] of Object.entries(asObject(match['headers']))) {
       if (header === null) causes.add(`${field}.headers.${name}`, `header match ${name} cannot be null`);
       checkHeaderName(name, `${field}.headers.${name}`, rules, causes);
-      checkRegex(header, 'headers', `${field}.headers.${name}`, causes);
+      checkStringMatch(header, 'headers', `${field}.headers.${name}`, causes);
     }
-    for (const name of Object.keys(asObject(match['withoutHeaders']))) {
+    for (const [name, header] of Object.entries(asObject(match['withoutHeaders']))) {
       checkHeaderName(name, `${field}.withoutHeaders.${name}`, rules, causes);
+      // `regex: "*"` is not RE2 there: Istio turns it into a presence match.
+      if (asObject(header)['regex'] !== '*') checkStringMatch(header, 'withoutHeaders', `${field}.withoutHeaders.${name}`, causes);
     }
-    for (const key of ['uri', 'scheme', 'method', 'authority'] as const) checkRegex(match[key], key, `${field}.${key}`, causes);
+    // uri allows an empty prefix (Envoy does); scheme, method and authority do not.
+    checkRegex(match['uri'], 'uri', `${field}.uri`, causes);
+    for (const key of ['scheme', 'method', 'authority'] as const) checkStringMatch(match[key], key, `${field}.${key}`, causes);
     for (const [name, param] of Object.entries(asObject(match['queryParams']))) {
-      checkRegex(param, 'queryParams', `${field}.queryParams.${name}`, causes);
+      checkStringMatch(param, 'queryParams', `${field}.queryParams.${name}`, causes);
     }
     if (match['port'] !== 0) checkPort(match['port'], `${field}.port`, causes);
   });
@@ -347,16 +360,24 @@ function checkMatches(route: JsonObject, at: string, rules: WebhookRules, causes
 
 /** Istio `validateHTTPRouteConflict` for an independent route. */
 function checkConflicts(route: JsonObject, at: string, causes: Causes): void {
-  const destinations = asArray(route['route']);
+  const hasRoute = asArray(route['route']).length > 0;
   const hasRedirect = route['redirect'] !== undefined;
   const hasDirect = route['directResponse'] !== undefined || route['direct_response'] !== undefined;
+  const hasFault = route['fault'] !== undefined;
+  const hasRewrite = route['rewrite'] !== undefined;
   if (hasRedirect) {
-    if (destinations.length > 0) causes.add(at, 'HTTP route cannot contain both route and redirect');
-    if (route['fault'] !== undefined) causes.add(at, 'HTTP route cannot contain both fault and redirect');
-    if (route['rewrite'] !== undefined) causes.add(at, 'HTTP route rule cannot contain both rewrite and redirect');
-  } else if (destinations.length === 0 && !hasDirect) {
-    causes.add(`${at}.route`, 'HTTP route or redirect is required', 'FieldValueRequired');
+    if (hasRoute) causes.add(at, 'HTTP route cannot contain both route and redirect');
+    if (hasFault) causes.add(at, 'HTTP route cannot contain both fault and redirect');
+    if (hasRewrite) causes.add(at, 'HTTP route rule cannot contain both rewrite and redirect');
+    if (hasDirect) causes.add(at, 'HTTP route rule cannot contain both direct_response and redirect');
+  } else if (hasDirect) {
+    if (hasRoute) causes.add(at, 'HTTP route cannot contain both route and direct_response');
+    if (hasFault) causes.add(at, 'HTTP route cannot contain both fault and direct_response');
+    if (hasRewrite) causes.add(at, 'HTTP route rule cannot contain both rewrite and direct_response');
+  } else if (!hasRoute) {
+    causes.add(`${at}.route`, 'HTTP route, redirect or direct_response is required', 'FieldValueRequired');
   }
+  if (route['mirror'] !== undefined && asArray(route['mirrors']).length > 0) causes.add(at, 'HTTP route cannot contain both mirror and mirrors');
 }
 
 /**
