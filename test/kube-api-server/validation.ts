@@ -212,7 +212,7 @@ function checkPort(port: JsonValue | undefined, field: string, causes: Causes): 
 const DURATION_UNITS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
 
 /** Milliseconds of a Go/protobuf duration string (`1.5s`, `10ms`, `1m30s`), or undefined when it does not parse. */
-export function durationMs(text: string): number | undefined {
+function durationMs(text: string): number | undefined {
   const parts = /^(?:(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns))+$/.test(text) ? text.match(/\d+(?:\.\d+)?(?:h|ms|m|s|us|µs|ns)/g) : null;
   if (!parts) return undefined;
   let total = 0;
