@@ -4,6 +4,10 @@
  * certificates, exec plugins, auth providers), and requests go out with `node:https` / `node:http`
  * over one keep-alive agent per store, through the cluster's `proxy-url` or `HTTPS_PROXY` /
  * `NO_PROXY` as kubectl does. No generated API client is loaded.
+ *
+ * One connection by default: the lists a command sends together queue on it. On a distant API server
+ * HTTP/2 (what kubectl speaks) would run them at once on that connection; the API test server speaks
+ * HTTP/1.1 only, so istiops stays on HTTP/1.1 until that path can be tested.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -21,6 +25,11 @@ export interface KubeTransportOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** `User-Agent` header. */
   readonly userAgent?: string;
+  /**
+   * Connections open at once. Default 1: every request of a command shares one kept-alive TLS
+   * connection (design rule 8); requests sent together queue on it (HTTP/1.1 has no multiplexing).
+   */
+  readonly maxConnections?: number;
 }
 
 /** One HTTP request to the API server. */
@@ -66,7 +75,13 @@ export class KubeTransport {
   private readonly base: URL;
   private readonly env: NodeJS.ProcessEnv;
   private readonly userAgent: string;
+  private readonly maxConnections: number;
   private agent: HttpAgent | undefined;
+  /** Watch streams hold their connection for as long as they run: they get connections of their own. */
+  private streamAgent: HttpAgent | undefined;
+  /** Requests in flight on the shared agent, and those waiting for a slot (see `maxConnections`). */
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
   private material: { at: number; value: Promise<Material> } | undefined;
 
   /** @throws UsageError when the kubeconfig's cluster is unusable (see {@link checkKubeConfig}) */
@@ -80,12 +95,15 @@ export class KubeTransport {
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.env = options.env ?? process.env;
     this.userAgent = options.userAgent ?? 'istiops';
+    this.maxConnections = options.maxConnections ?? 1;
   }
 
   /** Closes the kept-alive connections. */
   close(): void {
     this.agent?.destroy();
     this.agent = undefined;
+    this.streamAgent?.destroy();
+    this.streamAgent = undefined;
   }
 
   /**
@@ -94,8 +112,17 @@ export class KubeTransport {
    *   answer was lost), ApiError (unreachable server, TLS failure), AuthError (credentials unusable)
    */
   async send(req: KubeRequest): Promise<KubeAnswer> {
-    const res = await this.open(req, false);
-    return res;
+    // Requests wait for a slot here rather than in the agent: a proxy agent creates its connections
+    // asynchronously, and Node's agent then opens one per waiting request whatever its maxSockets.
+    if (this.active < this.maxConnections) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await this.open(req, false);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
   }
 
   /**
@@ -110,7 +137,7 @@ export class KubeTransport {
   private open(req: KubeRequest, streaming: false): Promise<KubeAnswer>;
   private async open(req: KubeRequest, streaming: boolean): Promise<KubeAnswer | IncomingMessage> {
     const material = await this.credentials(req.what);
-    const agent = this.agent ?? (await this.agentFor(material, req.what));
+    const agent = await this.agentFor(material, req.what, streaming);
     const secure = this.base.protocol === 'https:';
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const basePath = this.base.pathname.replace(/\/$/, '');
@@ -233,9 +260,10 @@ export class KubeTransport {
     };
   }
 
-  /** The one keep-alive agent: direct, or through an HTTP(S) CONNECT or SOCKS proxy. */
-  private async agentFor(material: Material, what: string): Promise<HttpAgent> {
-    if (this.agent) return this.agent;
+  /** The keep-alive agent (or the watch streams' agent): direct, or through an HTTP(S) CONNECT or SOCKS proxy. */
+  private async agentFor(material: Material, what: string, streaming: boolean): Promise<HttpAgent> {
+    const existing = streaming ? this.streamAgent : this.agent;
+    if (existing) return existing;
     const cluster = this.kc.getCurrentCluster();
     const clusterName = cluster?.name ?? '?';
     const secure = this.base.protocol === 'https:';
@@ -247,7 +275,7 @@ export class KubeTransport {
         throw new UsageError(`user "${user}" of the kubeconfig: the client certificate or key is not valid (${firstLine(e instanceof Error ? e.message : String(e))})`, { cause: e });
       }
     }
-    const options = { keepAlive: true, ...(secure ? material.tls : {}) };
+    const options = { keepAlive: !streaming, ...(streaming ? {} : { maxSockets: this.maxConnections }), ...(secure ? material.tls : {}) };
     const proxy = proxyFor(this.base, cluster?.proxyUrl, this.env);
     let agent: HttpAgent;
     if (proxy === undefined) {
@@ -256,11 +284,13 @@ export class KubeTransport {
       agent = await proxyAgent(proxy, secure, options, `${what}: cluster "${clusterName}"`);
     }
     // Two parallel first requests may both get here; the first agent wins, the other is unused.
-    if (this.agent) {
+    const raced = streaming ? this.streamAgent : this.agent;
+    if (raced) {
       agent.destroy();
-      return this.agent;
+      return raced;
     }
-    this.agent = agent;
+    if (streaming) this.streamAgent = agent;
+    else this.agent = agent;
     return agent;
   }
 

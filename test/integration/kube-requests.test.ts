@@ -52,7 +52,7 @@ describe('requests per command (design rule 8)', () => {
       reads: ['list destinationrules', 'list virtualservices all-namespaces'],
       writes: [],
     },
-  ])('$command: no discovery while v1 is served, the lists together, writes on a connection already open', async ({ args, reads, writes }) => {
+  ])('$command: no discovery while v1 is served, the lists together, everything on one kept-alive connection', async ({ args, reads, writes }) => {
     cluster = await startCluster(apiDomain());
     const before = cluster.server.connections().length;
     const res = await cluster.cli(args);
@@ -60,12 +60,11 @@ describe('requests per command (design rule 8)', () => {
     const log = cluster.server.requests();
     expect(summary(log)).toEqual({ reads, writes });
     expect(log.some((r) => r.verb === 'discovery')).toBe(false);
-    // Keep-alive: the writes reuse a connection the lists opened; never more connections than parallel lists.
+    // One TLS connection, kept alive for every list and write of the command.
     const connections = cluster.server.connections().slice(before);
-    expect(connections.length).toBeGreaterThanOrEqual(1);
-    expect(connections.length).toBeLessThanOrEqual(reads.length);
-    const readConnections = new Set(log.filter((r) => r.method === 'GET').map((r) => r.connection));
-    for (const w of log.filter((r) => r.method !== 'GET')) expect(readConnections).toContain(w.connection);
+    expect(connections).toHaveLength(1);
+    expect(connections[0]?.requests).toBe(log.length);
+    expect(new Set(log.map((r) => r.connection))).toEqual(new Set([connections[0]?.id]));
   });
 
   it('sends the label selectors to the server: Istio lists by the selector, pods by the pod selector', async () => {
