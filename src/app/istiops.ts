@@ -332,6 +332,9 @@ function interruptedError(signal: AbortSignal, next: string | undefined, written
     ...(unknown.length > 0 ? [`outcome unknown: ${unknown.join(', ')}`] : []),
     `not written: ${notWritten.join(', ') || 'none'}`,
   ];
+  if (written.length === 0 && unknown.length === 0 && next === undefined) {
+    return new InterruptedError(`interrupted by ${name} before any write; nothing was written`, { signal: name, written: [], notWritten, unknown: [] });
+  }
   const where = next !== undefined ? ` before writing ${next}` : '';
   const advice = written.length > 0 || unknown.length > 0 ? ' No route points at a missing subset; run the command again to finish.' : '';
   return new InterruptedError(`interrupted by ${name}${where}; ${parts.join('; ')}.${advice}`, {
