@@ -231,7 +231,8 @@ describe('istiops against the Kubernetes API over TLS', () => {
   it("reports the API server's 422 Invalid as one line naming the object, and writes nothing else", async () => {
     const objects = apiDomain();
     const vs = objects[0] as { spec: { http: unknown[] } };
-    // A route istiops does not own whose weights add up to 90: Istio's webhook rejects the object on any write.
+    // A route istiops does not own whose weights add up to 90: Istio's webhook with the legacy
+    // weight rule (weights must sum to 100) rejects the object on any write.
     vs.spec.http.unshift({
       match: [{ uri: { prefix: '/legacy' } }],
       route: [
@@ -239,7 +240,7 @@ describe('istiops against the Kubernetes API over TLS', () => {
         { destination: { host: 'legacy' }, weight: 40 },
       ],
     });
-    cluster = await startCluster(objects);
+    cluster = await startCluster(objects, { webhookRules: 'legacy' });
     const res = await cluster.cli(['traffic', 'shift', ...build2, '-H', 'x-cid=a']);
     expect(res.code).toBe(1);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
