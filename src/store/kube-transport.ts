@@ -117,7 +117,14 @@ export class KubeTransport {
     if (this.active < this.maxConnections) this.active++;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
     try {
-      return await this.open(req, false);
+      try {
+        return await this.open(req, false);
+      } catch (e) {
+        // A kept-alive connection the server closed meanwhile fails the next request at once; a read
+        // is sent again once on a fresh connection (a write is not: its outcome is unknown).
+        if (req.method === 'GET' && e instanceof Error && staleSocketErrors.has(e)) return await this.open(req, false);
+        throw e;
+      }
     } finally {
       const next = this.waiting.shift();
       if (next) next();
@@ -151,12 +158,16 @@ export class KubeTransport {
       let sent = false;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
+      let answered = false;
       const fail = (e: unknown): void => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
         req.signal?.removeEventListener('abort', onAbort);
-        reject(this.translateNetwork(e, req, sent));
+        const error = this.translateNetwork(e, req, sent);
+        const code = (e as { code?: unknown } | null)?.code;
+        if (request.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) staleSocketErrors.add(error);
+        reject(error);
       };
       const onAbort = (): void => {
         request.destroy(Object.assign(new Error('aborted'), { name: 'AbortError' }));
@@ -182,6 +193,7 @@ export class KubeTransport {
       });
       request.on('error', fail);
       request.on('response', (res: IncomingMessage) => {
+        answered = true;
         if (streaming && res.statusCode === 200) {
           if (timer) clearTimeout(timer);
           settled = true;
@@ -324,6 +336,9 @@ export class KubeTransport {
     return new ApiError(`${what}: ${firstLine(err.message ?? String(e))}`, { cause: e });
   }
 }
+
+/** Errors of requests that failed at once on a reused keep-alive connection (see {@link KubeTransport.send}). */
+const staleSocketErrors = new WeakSet<Error>();
 
 function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
