@@ -29,9 +29,13 @@ export interface KubeconfigOptions {
  * Loads a kubeconfig the way kubectl does: `--kubeconfig`, else every file of `$KUBECONFIG`
  * (separated by `:`; for each name and for `current-context` the first file that sets it wins), else
  * `~/.kube/config`, else the in-cluster service account. Then selects `--context`.
- * Credentials (tokens, client certificates, exec plugins) are handled by `@kubernetes/client-node`.
- * @throws UsageError when `--context` names no context or `--kubeconfig` does not exist;
- *   RuntimeError when no configuration can be found or a file cannot be parsed.
+ * Credentials (tokens, client certificates, exec plugins, auth providers) are handled by
+ * `@kubernetes/client-node` (only its kubeconfig module is loaded); a user's `tokenFile`, which it
+ * does not read, is handed to it as a token file that is read again before requests and wins over
+ * `token` (client-go's rule).
+ * @throws UsageError when `--context` names no context, `--kubeconfig` does not exist, or the current
+ *   cluster is unusable ({@link checkKubeConfig}); RuntimeError when no configuration can be found or
+ *   a file cannot be parsed.
  */
 export async function loadKubeConfig(options: KubeconfigOptions): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
