@@ -15,7 +15,7 @@ import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { ApiError, AuthError, ConflictError, NotFoundError, OutcomeUnknownError, TransientError, UsageError } from '../errors.js';
-import { caCertificates, checkKubeConfig } from './kubeconfig.js';
+import { checkKubeConfig } from './kubeconfig.js';
 
 /** Options of {@link KubeTransport}. */
 export interface KubeTransportOptions {
@@ -76,6 +76,8 @@ export class KubeTransport {
   private readonly env: NodeJS.ProcessEnv;
   private readonly userAgent: string;
   private readonly maxConnections: number;
+  /** The cluster's CA certificates, checked once. */
+  private readonly ca: Buffer | undefined;
   private agent: HttpAgent | undefined;
   /** Watch streams hold their connection for as long as they run: they get connections of their own. */
   private streamAgent: HttpAgent | undefined;
@@ -86,7 +88,7 @@ export class KubeTransport {
 
   /** @throws UsageError when the kubeconfig's cluster is unusable (see {@link checkKubeConfig}) */
   constructor(kc: KubeConfig, options: KubeTransportOptions = {}) {
-    checkKubeConfig(kc);
+    this.ca = checkKubeConfig(kc);
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new UsageError('the kubeconfig has no current cluster: give --context');
     this.kc = kc;
@@ -259,7 +261,7 @@ export class KubeTransport {
     }
     if (opts.auth !== undefined) headers['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
     const cluster = this.kc.getCurrentCluster();
-    const ca = cluster ? caCertificates(cluster) : undefined;
+    const ca = this.ca;
     return {
       headers,
       tls: {

@@ -137,12 +137,13 @@ function withTokenFile(user: User, tokenFile: string | undefined): User {
 /**
  * Refuses what kubectl refuses in the current cluster, before any request: a CA together with
  * `insecure-skip-tls-verify`, a server URL that is not http(s), a CA that is not a PEM certificate.
- * Messages name the cluster and never contain the certificate.
+ * Messages name the cluster and never contain the certificate. Returns the cluster's CA certificates
+ * (PEM), if it has any.
  * @throws UsageError
  */
-export function checkKubeConfig(kc: KubeConfig): void {
+export function checkKubeConfig(kc: KubeConfig): Buffer | undefined {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) return;
+  if (!cluster) return undefined;
   const name = `cluster "${cluster.name}" of the kubeconfig`;
   let url: URL;
   try {
@@ -157,7 +158,7 @@ export function checkKubeConfig(kc: KubeConfig): void {
   if (cluster.skipTLSVerify && hasCa && url.protocol === 'https:') {
     throw new UsageError(`${name}: certificate-authority and insecure-skip-tls-verify cannot be used together (kubectl refuses it too: specifying a root certificates file with the insecure flag is not allowed)`);
   }
-  if (hasCa) caCertificates(cluster);
+  const ca = hasCa ? caCertificates(cluster) : undefined;
   if (cluster.proxyUrl !== undefined && cluster.proxyUrl !== '') {
     let proxy: URL | undefined;
     try {
@@ -169,6 +170,7 @@ export function checkKubeConfig(kc: KubeConfig): void {
       throw new UsageError(`${name}: proxy-url must be an http://, https:// or socks5:// URL`);
     }
   }
+  return ca;
 }
 
 /**
