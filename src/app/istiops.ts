@@ -37,7 +37,9 @@ export interface RunOptions {
 export type ProgressEvent =
   | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly kind: 'propagation-wait'; readonly delayMs: number }
-  | { readonly kind: 'written'; readonly object: string };
+  | { readonly kind: 'written'; readonly object: string }
+  /** A fact about the read itself, e.g. an RBAC fallback (`RoutingState.notes`); each note once per command. */
+  | { readonly kind: 'note'; readonly text: string };
 
 /** Tuning of the read → plan → write loop. */
 export interface IstiopsOptions {
@@ -165,6 +167,7 @@ export class Istiops {
     let existingAtFirstRead: Set<string> | undefined;
     /** Subsets this command already waited for after they appeared. */
     const propagated = new Set<string>();
+    const notes = new Set<string>();
     const waitMs = this.options.propagationWaitMs ?? 3000;
     const waits = this.store.kind === 'kubernetes' && dryRun === 'none' && waitMs > 0;
     const signal = run.signal;
@@ -177,6 +180,11 @@ export class Istiops {
         attempts++;
         stopIfInterrupted(undefined);
         const state = await this.store.read(query);
+        for (const text of state.notes ?? []) {
+          if (notes.has(text)) continue;
+          notes.add(text);
+          this.options.onProgress?.({ kind: 'note', text });
+        }
         existingAtFirstRead ??= subsetKeys(state.destinationRules, state.namespace);
         const p = plan(state);
         checkSubsetReferences(p.writes, state.destinationRules, state.namespace);

@@ -91,6 +91,7 @@ async function openIstiops(g: Globals, io: CliIO): Promise<{ istiops: Istiops; n
   const { Istiops } = await import('../app/istiops.js');
   const onProgress = (e: ProgressEvent): void => {
     if (e.kind === 'retry') io.stderr(`retrying in ${e.delayMs}ms (attempt ${e.attempt + 1}): ${e.reason}\n`);
+    if (e.kind === 'note') io.stderr(`note: ${e.text}\n`);
     if (e.kind === 'propagation-wait') io.stderr(`waiting ${e.delayMs / 1000}s for Istio to push the new subset to the proxies (--propagation-wait)\n`);
   };
   if (g.manifests.length > 0) {

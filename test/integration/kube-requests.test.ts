@@ -125,3 +125,21 @@ describe('untrusted answers are errors, never empty lists (design rule 10)', () 
     expect(res.stderr).toContain(`list ${resource} in namespace default: the server answered 200 with text/html`);
   });
 });
+
+describe('subset users across namespaces (design: who uses a subset)', () => {
+  it('rollback says so when RBAC forbids listing VirtualServices in all namespaces, and checks the namespace', async () => {
+    cluster = await startCluster(apiDomain());
+    expect((await cluster.cli(['traffic', 'shift', ...build2, '-w', '10'])).code).toBe(0);
+    cluster.server.faults.forbid({ verb: 'list', resource: 'virtualservices', clusterScope: true });
+    cluster.server.clearLog();
+    const res = await cluster.cli(['traffic', 'rollback', '-l', 'app=api-domain', '-p', 'app=api-domain,build=2']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('note: cannot list VirtualServices in all namespaces (forbidden); checked only namespace default');
+    const vsLists = cluster.server.requests().filter((r) => r.resource === 'virtualservices' && r.verb === 'list');
+    expect(vsLists.map((r) => [r.path, r.status])).toEqual([
+      ['/apis/networking.istio.io/v1/virtualservices', 403],
+      ['/apis/networking.istio.io/v1/namespaces/default/virtualservices', 200],
+    ]);
+    expect(drOf(cluster).spec.subsets.map((s) => s.name)).toEqual(['api-domain-1-default']);
+  });
+});
