@@ -216,6 +216,21 @@ describe('reading across namespaces and readiness facts', () => {
     }
   });
 
+  it("fails with the server's RBAC message when the DestinationRules may not be listed", async () => {
+    const { server, store } = await open();
+    try {
+      server.faults.forbid({ verb: 'list', resource: 'destinationrules' });
+      const read = store.read({ namespace: 'apps', labelSelector: [...selector], readiness: { kind: 'none' }, subsetUsers: true });
+      await expect(read).rejects.toBeInstanceOf(AuthError);
+      await expect(store.read({ namespace: 'apps', labelSelector: [...selector], readiness: { kind: 'none' }, subsetUsers: false })).rejects.toThrow(
+        /^list destinationrules in namespace apps: Forbidden: .*cannot list resource "destinationrules"/,
+      );
+    } finally {
+      store.close();
+      await server.close();
+    }
+  });
+
   it('reads the Services of the namespace with readiness, a Service without selector as undefined', async () => {
     const { server, store } = await open();
     try {

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { ApiError, AuthError, NotFoundError, OutcomeUnknownError } from '../errors.js';
+import { ApiError, NotFoundError, OutcomeUnknownError } from '../errors.js';
 import type { DestinationRule, IstioObject, VirtualService } from '../domain/istio.js';
 import { describeObject } from '../domain/istio.js';
 import { formatSelector, matchesSelector } from '../domain/label-selector.js';
 import type { RoutingState, ServiceInfo, Workload } from '../domain/state.js';
 import type { ReadQuery, RouteStore, WatchEvent, WriteOptions } from './route-store.js';
-import { expectList, expectObject, KubeTransport, type KubeRequest, type ListItem } from './kube-transport.js';
+import { errorFromAnswer, expectList, expectObject, KubeTransport, type KubeRequest, type ListItem } from './kube-transport.js';
 
 /** The Istio networking API group. */
 export const ISTIO_GROUP = 'networking.istio.io';
@@ -28,6 +28,9 @@ export interface KubernetesStoreOptions {
 }
 
 const PLURAL = { VirtualService: 'virtualservices', DestinationRule: 'destinationrules' } as const;
+
+/** A list as read: its items, or a 404, or the 403 error (see `KubernetesStore.list`). */
+type Listed = { readonly items: ListItem[]; readonly resourceVersion: string | undefined } | 'not-found' | { readonly forbidden: Error };
 
 /** A list the store reads: where, and what comes back. */
 interface ListSpec {
@@ -110,11 +113,14 @@ export class KubernetesStore implements RouteStore {
     };
   }
 
-  /** Sends a list request; `undefined` for a 404 (the caller decides: an unserved version). */
-  private async list(spec: ListSpec, signal?: AbortSignal): Promise<{ items: ListItem[]; resourceVersion: string | undefined } | 'not-found' | 'forbidden'> {
+  /**
+   * Sends a list request. A 404 (an unserved version) and a 403 (RBAC, with the server's message) are
+   * returned for the caller to decide; every other failure is thrown.
+   */
+  private async list(spec: ListSpec, signal?: AbortSignal): Promise<Listed> {
     const answer = await this.transport.send({ what: spec.what, method: 'GET', path: spec.path, ...(signal ? { signal } : {}) });
     if (answer.status === 404) return 'not-found';
-    if (answer.status === 403) return 'forbidden';
+    if (answer.status === 403) return { forbidden: errorFromAnswer(answer, spec.what, this.server) };
     return expectList(answer, spec.what, spec.listKind, this.server);
   }
 
@@ -154,18 +160,18 @@ export class KubernetesStore implements RouteStore {
       if (this.version === tried) throw new ApiError(`${vsSpec.what}: the server answered 404 although it serves ${ISTIO_GROUP}/${tried}`);
       const [vs2, dr2] = istioLists();
       [vsAnswer, drAnswer] = await Promise.all([this.list(vs2), this.list(dr2)]);
-    } else if (drAnswer !== 'not-found' && drAnswer !== 'forbidden') {
+    } else if (drAnswer !== 'not-found' && !('forbidden' in drAnswer)) {
       this.versionKnown = true;
     }
     let scope: 'all-namespaces' | 'namespace' = 'all-namespaces';
-    if (q.subsetUsers && vsAnswer === 'forbidden') {
+    if (q.subsetUsers && vsAnswer !== 'not-found' && 'forbidden' in vsAnswer) {
       // RBAC may allow only the namespace: fall back to it and say so.
       scope = 'namespace';
       notes.push(`cannot list VirtualServices in all namespaces (forbidden); checked only namespace ${namespace}`);
       vsAnswer = await this.list(this.istioList('VirtualService', namespace, ''));
     }
-    const vsItems = this.istioItems(vsAnswer, q.subsetUsers ? this.istioList('VirtualService', undefined, '') : this.istioList('VirtualService', namespace, selector));
-    const drItems = this.istioItems(drAnswer, this.istioList('DestinationRule', namespace, selector));
+    const vsItems = this.istioItems(vsAnswer);
+    const drItems = this.istioItems(drAnswer);
     const virtualServices = vsItems.map((item) => this.asIstio<VirtualService>(item, 'VirtualService'));
     const destinationRules = drItems.map((item) => this.asIstio<DestinationRule>(item, 'DestinationRule'));
     const selected = q.subsetUsers
@@ -173,7 +179,7 @@ export class KubernetesStore implements RouteStore {
       : virtualServices;
 
     let services: ServiceInfo[] = [];
-    if (servicesAnswer === 'forbidden') {
+    if (servicesAnswer !== undefined && servicesAnswer !== 'not-found' && 'forbidden' in servicesAnswer) {
       notes.push(`cannot list Services in namespace ${namespace} (forbidden); the pods behind a subset are chosen by its labels alone`);
     } else if (servicesAnswer === 'not-found') {
       throw new ApiError(`${servicesSpec.what}: the server answered 404`, { status: 404 });
@@ -192,9 +198,9 @@ export class KubernetesStore implements RouteStore {
     };
   }
 
-  private istioItems(answer: { items: ListItem[] } | 'not-found' | 'forbidden', spec: ListSpec): ListItem[] {
+  private istioItems(answer: Listed): ListItem[] {
     if (answer === 'not-found') throw this.noIstio();
-    if (answer === 'forbidden') throw new AuthError(`${spec.what}: Forbidden: the credentials may not list ${spec.path.split('?')[0]?.split('/').pop() ?? ''}`);
+    if ('forbidden' in answer) throw answer.forbidden;
     return answer.items;
   }
 
