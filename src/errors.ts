@@ -5,8 +5,8 @@
 
 /** Base class of every error the CLI maps to an exit code instead of a stack trace. */
 export abstract class IstiopsError extends Error {
-  /** Process exit code: 2 for usage errors, 1 otherwise. */
-  abstract readonly exitCode: 1 | 2;
+  /** Process exit code: 2 for usage errors, 130/143 when interrupted by SIGINT/SIGTERM, 1 otherwise. */
+  abstract readonly exitCode: 1 | 2 | 130 | 143;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -58,6 +58,20 @@ export class TransientError extends RuntimeError {
   }
 }
 
+/**
+ * A write whose outcome cannot be known: the request was sent, then the answer never came (timeout,
+ * connection lost) or the server said it may still be processing it (504). The object may or may not
+ * have been stored; the use case reads again and plans again (design rule 3). `object` names it
+ * (`Kind namespace/name`). Exit code 1 when retries run out.
+ */
+export class OutcomeUnknownError extends TransientError {
+  readonly object: string;
+  constructor(message: string, options: { cause?: unknown; object: string; retryAfterMs?: number | undefined }) {
+    super(message, options);
+    this.object = options.object;
+  }
+}
+
 /** The API server refused the credentials (401) or the permission (403). Exit code 1. */
 export class AuthError extends RuntimeError {}
 
@@ -75,19 +89,52 @@ export class ApiError extends RuntimeError {
 export class ManifestError extends RuntimeError {}
 
 /**
- * Some writes of a plan landed and a later one failed for good. `written` and `notWritten` name the
- * objects (`Kind namespace/name`) so that the user knows the exact state. Exit code 1.
+ * SIGINT or SIGTERM arrived during a mutating command (design rule 12): it stopped before the next
+ * write. `written`, `notWritten` and `unknown` name the objects (`Kind namespace/name`). Exit code 130
+ * for SIGINT, 143 for SIGTERM (128 + the signal number, as shells report it).
+ */
+export class InterruptedError extends IstiopsError {
+  readonly exitCode: 130 | 143;
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  readonly written: readonly string[];
+  readonly notWritten: readonly string[];
+  readonly unknown: readonly string[];
+  constructor(
+    message: string,
+    options: {
+      signal: 'SIGINT' | 'SIGTERM';
+      written: readonly string[];
+      notWritten: readonly string[];
+      unknown?: readonly string[];
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: options.cause });
+    this.signal = options.signal;
+    this.exitCode = options.signal === 'SIGTERM' ? 143 : 130;
+    this.written = options.written;
+    this.notWritten = options.notWritten;
+    this.unknown = options.unknown ?? [];
+  }
+}
+
+/**
+ * Some writes of a plan landed and a later one failed for good. `written`, `notWritten` and `unknown`
+ * (writes whose outcome cannot be known, see {@link OutcomeUnknownError}) name the objects
+ * (`Kind namespace/name`) so that the user knows the exact state. Exit code 1.
  */
 export class PartialWriteError extends RuntimeError {
   readonly written: readonly string[];
   readonly notWritten: readonly string[];
+  readonly unknown: readonly string[];
   constructor(
     message: string,
-    options: { cause?: unknown; written: readonly string[]; notWritten: readonly string[] },
+    options: { cause?: unknown; written: readonly string[]; notWritten: readonly string[]; unknown?: readonly string[] },
   ) {
     super(message, { cause: options.cause });
     this.written = options.written;
     this.notWritten = options.notWritten;
+    this.unknown = options.unknown ?? [];
   }
 }
 

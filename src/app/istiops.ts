@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConflictError, IstiopsError, PartialWriteError, TransientError, UsageError } from '../errors.js';
+import { ConflictError, InterruptedError, IstiopsError, OutcomeUnknownError, PartialWriteError, TransientError, UsageError } from '../errors.js';
 import type { Change, Plan } from '../domain/changes.js';
-import { describeObject } from '../domain/istio.js';
+import { describeObject, type DestinationRule, type IstioObject } from '../domain/istio.js';
+import { resolveHost } from '../domain/names.js';
 import { parseLabelSelector, type LabelSelector } from '../domain/label-selector.js';
 import { narrowState } from '../domain/narrow.js';
 import { planClear } from '../domain/plan-clear.js';
@@ -27,6 +28,12 @@ export interface RunOptions {
   readonly dryRun?: 'none' | 'client' | 'server';
   /** Send weighted traffic to a subset with no ready pods against a cluster (design rule 5). */
   readonly force?: boolean;
+  /**
+   * Interrupts the command (design rule 12): when it aborts, no further write starts (a running wait
+   * or backoff ends at once) and the command throws {@link InterruptedError} naming what was written
+   * and what was not. `signal.reason` `'SIGTERM'` gives exit code 143, anything else 130 (SIGINT).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Something the use case reports while it works (retries, waits); the CLI prints these on stderr. */
@@ -34,7 +41,9 @@ export type ProgressEvent =
   | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly kind: 'propagation-wait'; readonly delayMs: number }
   /** `object` (`Kind namespace/name`) was written; `changes` are the plan's changes of that object. */
-  | { readonly kind: 'written'; readonly object: string; readonly changes: readonly Change[] };
+  | { readonly kind: 'written'; readonly object: string; readonly changes: readonly Change[] }
+  /** A fact about the read itself, e.g. an RBAC fallback (`RoutingState.notes`); each note once per command. */
+  | { readonly kind: 'note'; readonly text: string };
 
 /** Tuning of the read → plan → write loop. */
 export interface IstiopsOptions {
@@ -46,7 +55,7 @@ export interface IstiopsOptions {
   readonly maxBackoffMs?: number;
   /**
    * No retry starts after this many milliseconds since the command began (so an unreachable server
-   * fails within about one request timeout). Default: no deadline.
+   * fails within about one request timeout). Default, and 0: no deadline.
    */
   readonly retryDeadlineMs?: number;
   /** Wait after writing a DestinationRule that adds a subset, against a cluster (design rule 3). Default 3000. */
@@ -167,43 +176,101 @@ export class Istiops {
     return { namespace: selection.namespace, labelSelector, readiness, subsetUsers };
   }
 
+  /**
+   * Read → plan → validate → write, again on conflicts and transient errors (withRetries).
+   * Make before break (design rule 3): before a VirtualService write that gains its first reference
+   * to a subset missing from the DestinationRules at the FIRST read, wait `propagationWaitMs` (against
+   * a cluster), also when a retry finds the subset already written. A write whose outcome is unknown
+   * ({@link OutcomeUnknownError}) is resolved by reading again; it is never reported as not written.
+   * When `run.signal` aborts, no further write starts ({@link InterruptedError}).
+   */
   private async execute(query: ReadQuery, plan: (state: RoutingState) => Plan, run: RunOptions): Promise<Outcome> {
     const dryRun = run.dryRun ?? 'none';
     const written: string[] = [];
+    /** Writes whose outcome is unknown and that no later attempt has written since. */
+    let unknown: string[] = [];
     let attempts = 0;
     let pending: string[] = [];
+    /** `host\0subset` of every subset the DestinationRules held at the first read. */
+    let existingAtFirstRead: Set<string> | undefined;
+    /** Subsets this command already waited for after they appeared. */
+    const propagated = new Set<string>();
+    const notes = new Set<string>();
+    const waitMs = this.options.propagationWaitMs ?? 3000;
+    const waits = this.store.kind === 'kubernetes' && dryRun === 'none' && waitMs > 0;
+    const signal = run.signal;
+    const stopIfInterrupted = (next: string | undefined): void => {
+      if (!signal?.aborted) return;
+      throw interruptedError(signal, next, written, pending, unknown);
+    };
     try {
       return await this.withRetries(async () => {
         attempts++;
+        stopIfInterrupted(undefined);
         const state = await this.store.read(query);
+        for (const text of state.notes ?? []) {
+          if (notes.has(text)) continue;
+          notes.add(text);
+          this.options.onProgress?.({ kind: 'note', text });
+        }
+        existingAtFirstRead ??= subsetKeys(state.destinationRules, state.namespace);
         const p = plan(state);
         checkSubsetReferences(p.writes, state.destinationRules, state.namespace);
         if (this.options.validate !== false) for (const w of p.writes) await validateSchema(w.after);
         if (dryRun === 'client') return { plan: p, written, dryRun, attempts };
         pending = p.writes.map((w) => describeObject(w.after, state.namespace));
-        for (const [i, w] of p.writes.entries()) {
-          await this.store.write(w.after, { serverDryRun: dryRun === 'server' });
+        for (const w of p.writes) {
           const name = describeObject(w.after, state.namespace);
+          if (waits && w.after.kind === 'VirtualService') {
+            const before = subsetReferences(w.before, state.namespace);
+            const firstUses = [...subsetReferences(w.after, state.namespace)].filter(
+              (k) => !before.has(k) && !existingAtFirstRead?.has(k) && !propagated.has(k),
+            );
+            if (firstUses.length > 0) {
+              stopIfInterrupted(name);
+              this.options.onProgress?.({ kind: 'propagation-wait', delayMs: waitMs });
+              await this.pause(waitMs, signal);
+              stopIfInterrupted(name);
+              for (const k of firstUses) propagated.add(k);
+            }
+          }
+          stopIfInterrupted(name);
+          if (w.after.kind === 'DestinationRule') {
+            // A subset this write adds (again) is new, whatever the first read saw: wait before using it.
+            const had = subsetKeys([w.before as DestinationRule], state.namespace);
+            for (const k of subsetKeys([w.after], state.namespace)) {
+              if (!had.has(k)) {
+                existingAtFirstRead.delete(k);
+                propagated.delete(k);
+              }
+            }
+          }
+          try {
+            await this.store.write(w.after, { serverDryRun: dryRun === 'server' });
+          } catch (e) {
+            if (e instanceof OutcomeUnknownError && !unknown.includes(name)) unknown.push(name);
+            throw e;
+          }
+          unknown = unknown.filter((n) => n !== name);
           if (!written.includes(name)) written.push(name);
           pending = pending.filter((n) => n !== name);
           const changes = p.changes.filter((c) => `${c.kind} ${c.namespace}/${c.name}` === name);
           this.options.onProgress?.({ kind: 'written', object: name, changes });
-          const wait = this.options.propagationWaitMs ?? 3000;
-          const laterVirtualService = p.writes.slice(i + 1).some((x) => x.after.kind === 'VirtualService');
-          if (w.addsSubsets && this.store.kind === 'kubernetes' && dryRun === 'none' && wait > 0 && laterVirtualService) {
-            this.options.onProgress?.({ kind: 'propagation-wait', delayMs: wait });
-            await this.sleep(wait);
-          }
         }
         return { plan: p, written, dryRun, attempts };
-      });
+      }, signal);
     } catch (e) {
-      if (written.length > 0 && dryRun === 'none' && e instanceof IstiopsError) {
-        const notWritten = pending.filter((n) => !written.includes(n));
+      if (e instanceof InterruptedError) throw e;
+      if ((written.length > 0 || unknown.length > 0) && dryRun === 'none' && e instanceof IstiopsError) {
+        const notWritten = pending.filter((n) => !written.includes(n) && !unknown.includes(n));
+        const parts = [
+          written.length > 0 ? `Written: ${written.join(', ')}` : undefined,
+          unknown.length > 0 ? `outcome unknown: ${unknown.join(', ')}` : undefined,
+          `not written: ${notWritten.join(', ') || 'none'}`,
+        ].filter((x): x is string => x !== undefined);
         throw new PartialWriteError(
-          `${e.message}. Written: ${written.join(', ')}; not written: ${notWritten.join(', ') || 'none'}. ` +
-            'No route points at a missing subset; run the command again to finish.',
-          { cause: e, written, notWritten },
+          `${e.message}. ${parts.join('; ')}. ` + 'No route points at a missing subset; run the command again to finish.',
+          { cause: e, written: [...written], notWritten, unknown: [...unknown] },
         );
       }
       throw e;
@@ -214,17 +281,36 @@ export class Istiops {
     return this.options.sleep ? this.options.sleep(ms) : delay(ms);
   }
 
+  /** Sleeps `ms`, or less when `signal` aborts meanwhile (the caller then checks it). */
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.sleep(ms);
+    if (signal.aborted) return;
+    // The timer itself must go, or it keeps the process alive after the interruption.
+    if (!this.options.sleep) return delay(ms, undefined, { signal }).catch(() => undefined);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.sleep(ms), aborted]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** Runs `fn`, again on ConflictError and TransientError, with jittered exponential backoff. */
-  private async withRetries<T>(fn: () => Promise<T>): Promise<T> {
+  private async withRetries<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const max = this.options.maxAttempts ?? 5;
     const now = this.options.now ?? Date.now;
     const started = now();
+    const deadline = this.options.retryDeadlineMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (e) {
-        const retryable = e instanceof ConflictError || e instanceof TransientError;
-        const pastDeadline = this.options.retryDeadlineMs !== undefined && now() - started >= this.options.retryDeadlineMs;
+        const retryable = (e instanceof ConflictError || e instanceof TransientError) && !signal?.aborted;
+        const pastDeadline = deadline !== undefined && deadline > 0 && now() - started >= deadline;
         if (!retryable || attempt >= max || pastDeadline) {
           if (retryable && attempt > 1 && e instanceof Error) e.message = `${e.message} (gave up after ${attempt} attempts)`;
           throw e;
@@ -233,8 +319,65 @@ export class Istiops {
         const jittered = Math.round(exp / 2 + (this.options.random ?? Math.random)() * (exp / 2));
         const delayMs = e instanceof TransientError && e.retryAfterMs !== undefined ? Math.max(e.retryAfterMs, jittered) : jittered;
         this.options.onProgress?.({ kind: 'retry', attempt, delayMs, reason: e.message });
-        await this.sleep(delayMs);
+        // An interruption ends the backoff at once; `fn` then stops before its next write.
+        await this.pause(delayMs, signal);
       }
     }
   }
+}
+
+/** `resolved host\0subset` of every subset of the DestinationRules. */
+function subsetKeys(rules: readonly DestinationRule[], namespace: string): Set<string> {
+  const keys = new Set<string>();
+  for (const dr of rules) {
+    const host = (dr.spec as { host?: unknown } | undefined)?.host;
+    if (typeof host !== 'string') continue;
+    const resolved = resolveHost(host, dr.metadata.namespace ?? namespace);
+    for (const s of (dr.spec as { subsets?: { name?: unknown }[] }).subsets ?? []) if (typeof s.name === 'string') keys.add(`${resolved}\u0000${s.name}`);
+  }
+  return keys;
+}
+
+/** `resolved host\0subset` of every subset a VirtualService uses: route destinations and mirrors (both forms), HTTP, TCP and TLS. */
+function subsetReferences(object: IstioObject, namespace: string): Set<string> {
+  const keys = new Set<string>();
+  if (object.kind !== 'VirtualService') return keys;
+  const ns = object.metadata.namespace ?? namespace;
+  const add = (d: unknown): void => {
+    const dest = d as { host?: unknown; subset?: unknown } | undefined;
+    if (typeof dest?.host === 'string' && typeof dest.subset === 'string') keys.add(`${resolveHost(dest.host, ns)}\u0000${dest.subset}`);
+  };
+  const spec = object.spec as Record<string, unknown>;
+  for (const kind of ['http', 'tcp', 'tls'] as const) {
+    const routes = spec[kind];
+    if (!Array.isArray(routes)) continue;
+    for (const r of routes as Record<string, unknown>[]) {
+      for (const d of (Array.isArray(r['route']) ? r['route'] : []) as { destination?: unknown }[]) add(d.destination);
+      add(r['mirror']);
+      for (const m of (Array.isArray(r['mirrors']) ? r['mirrors'] : []) as { destination?: unknown }[]) add(m.destination);
+    }
+  }
+  return keys;
+}
+
+/** The error of an interrupted command: which objects were written, which not, which are unknown. */
+function interruptedError(signal: AbortSignal, next: string | undefined, written: readonly string[], pending: readonly string[], unknown: readonly string[]): InterruptedError {
+  const name = signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  const notWritten = pending.filter((n) => !written.includes(n) && !unknown.includes(n));
+  const parts = [
+    `written: ${written.join(', ') || 'none'}`,
+    ...(unknown.length > 0 ? [`outcome unknown: ${unknown.join(', ')}`] : []),
+    `not written: ${notWritten.join(', ') || 'none'}`,
+  ];
+  if (written.length === 0 && unknown.length === 0 && next === undefined) {
+    return new InterruptedError(`interrupted by ${name} before any write; nothing was written`, { signal: name, written: [], notWritten, unknown: [] });
+  }
+  const where = next !== undefined ? ` before writing ${next}` : '';
+  const advice = written.length > 0 || unknown.length > 0 ? ' No route points at a missing subset; run the command again to finish.' : '';
+  return new InterruptedError(`interrupted by ${name}${where}; ${parts.join('; ')}.${advice}`, {
+    signal: name,
+    written: [...written],
+    notWritten,
+    unknown: [...unknown],
+  });
 }

@@ -4,7 +4,7 @@
  * client, YAML, the schema library) load only inside these functions, never at import.
  */
 import type { Command } from 'commander';
-import type { Istiops, Outcome, ProgressEvent } from '../app/istiops.js';
+import type { Istiops, Outcome, ProgressEvent, RunOptions } from '../app/istiops.js';
 import type { Globals } from './options.js';
 
 /** Where the CLI writes, and what it knows of the process; injectable for tests. */
@@ -62,19 +62,21 @@ export async function openIstiops(g: Globals, io: CliIO, onProgress: (e: Progres
 /**
  * Runs a mutating use case (`act`) and prints as it goes: each object's change lines when it is
  * written, retries and waits on stderr when they happen, then the grouped notes and warnings, the
- * dry-run diff, or the `-o json|yaml|name` document.
+ * dry-run diff, or the `-o json|yaml|name` document. `act` receives the run options of the global
+ * flags (dry run, force) and the interrupt signal.
  */
 export async function runMutation(
   command: string,
   g: Globals,
   io: CliIO,
-  act: (istiops: Istiops, namespace: string) => Promise<Outcome>,
+  act: (istiops: Istiops, namespace: string, run: RunOptions) => Promise<Outcome>,
 ): Promise<void> {
   const { OutcomePrinter } = await import('./output.js');
   const printer = new OutcomePrinter(command, g, io);
   const { istiops, namespace } = await openIstiops(g, io, (e) => printer.progress(e));
-  // Interrupts (design rule 12): `io.interrupts?.()` returns the AbortSignal to pass in RunOptions.
-  const outcome = await act(istiops, namespace);
+  // Interrupted (design rule 12): stop before the next write, say what was written, exit 130/143.
+  const signal = g.dryRun === 'client' ? undefined : io.interrupts?.();
+  const outcome = await act(istiops, namespace, { dryRun: g.dryRun, force: g.force, ...(signal !== undefined ? { signal } : {}) });
   await printer.finish(outcome, istiops.store);
 }
 

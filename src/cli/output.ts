@@ -92,6 +92,9 @@ export class OutcomePrinter {
           this.io.stdout(renderChanges(e.changes));
         }
         break;
+      case 'note':
+        this.io.stderr(`note: ${e.text}\n`);
+        break;
       default:
         break;
     }

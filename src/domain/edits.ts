@@ -52,7 +52,6 @@ export class PlanContext {
   constructor(state: RoutingState) {
     this.state = state;
     this.namespace = state.namespace;
-    for (const note of state.notes ?? []) this.warnings.push(note);
   }
 
   /** Namespace of an object read (the command's when unset). */

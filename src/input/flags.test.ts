@@ -220,8 +220,33 @@ describe('parseDuration', () => {
     expect(parseDuration(text, '--request-timeout')).toBe(ms);
   });
 
+  it.each([
+    ['1ms', 1],
+    ['24h', 86_400_000],
+    ['23h59m59s999ms', 86_399_999],
+    ['1440m', 86_400_000],
+    ['0ms', 0],
+    ['0h0m', 0],
+    ['1.001s', 1_001],
+  ])('accepts %j at the limits (0 or 1ms..24h) as %j milliseconds', (text, ms) => {
+    expect(parseDuration(text, '--request-timeout')).toBe(ms);
+  });
+
   it.each(['', '5', 'abc', '-1s', '5d', '1 m', 's', '1.s', '5sec'])('rejects %j with a UsageError naming the flag', (text) => {
     expect(() => parseDuration(text, '--interval')).toThrow(UsageError);
     expect(() => parseDuration(text, '--interval')).toThrow(/^--interval/);
+  });
+
+  it.each([
+    ['24h1ms', 'at most 24h'],
+    ['700h', 'at most 24h'],
+    ['2000h', 'at most 24h'],
+    ['99999999999999999999h', 'at most 24h'],
+    ['86400001ms', 'at most 24h'],
+    ['0.5ms', 'whole number of milliseconds'],
+    ['1.0005s', 'whole number of milliseconds'],
+  ])('refuses %j (%s) instead of overflowing a timer', (text, message) => {
+    expect(() => parseDuration(text, '--request-timeout')).toThrow(UsageError);
+    expect(() => parseDuration(text, '--request-timeout')).toThrow(message);
   });
 });

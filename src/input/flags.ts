@@ -158,9 +158,15 @@ export function parseDryRun(text: string, flag = '--dry-run'): DryRunMode {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/** Longest duration any flag accepts: 24 hours, in milliseconds (design rule 1). */
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
 /**
  * Parses a duration as kubectl and Istio write them (Go's format restricted to ms, s, m, h):
- * `500ms`, `5s`, `1m30s`, `1h`; a bare `0` is zero. Returns milliseconds.
+ * `500ms`, `5s`, `1m30s`, `1h`; a bare `0` is zero. Returns whole milliseconds: 0, or 1 to
+ * 86,400,000 (24h) (design rule 1). For `--request-timeout`, 0 means no timeout, as with kubectl.
+ * @throws UsageError naming the flag for any other text, a value below 1ms (but not 0), a value that
+ *   is not a whole number of milliseconds, or one above 24h (such values would overflow Node's timers).
  */
 export function parseDuration(text: string, flag: string): number {
   const t = text.trim();
@@ -170,5 +176,10 @@ export function parseDuration(text: string, flag: string): number {
   }
   let ms = 0;
   for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
-  return Math.round(ms);
+  // Decimal fractions in binary floating point: 1.001s is 1000.9999999999999 ms.
+  const rounded = Math.round(ms);
+  if (Math.abs(ms - rounded) > 1e-6) throw new UsageError(`${flag} "${text}": must be a whole number of milliseconds`);
+  if (rounded === 0) return 0;
+  if (rounded > MAX_DURATION_MS) throw new UsageError(`${flag} "${text}": must be at most 24h`);
+  return rounded;
 }

@@ -33,6 +33,15 @@ export interface KubeconfigOptions {
   readonly token?: string;
   /** Extra users that contexts can refer to. */
   readonly users?: readonly { readonly name: string; readonly token: string }[];
+  /** Written as `proxy-url` of every cluster, e.g. the `url` of a `startConnectProxy()` proxy. */
+  readonly proxyUrl?: string;
+  /**
+   * Whether the `http` cluster carries `insecure-skip-tls-verify: true`
+   * (default true, which older client-node versions need for `http://`).
+   * Pass false for a kubeconfig shaped like one for `kubectl proxy`: a bare
+   * `http://` server.
+   */
+  readonly httpSkipTlsVerify?: boolean;
 }
 
 /** Connection facts about a server that the kubeconfig needs. */
@@ -51,7 +60,7 @@ export const DEFAULT_USER = 'test-user';
  * Writes a YAML kubeconfig for `server` to `path` (creating parent
  * directories) and returns `path`. HTTPS clusters carry the CA as
  * `certificate-authority-data`; the HTTP cluster has `insecure-skip-tls-verify: true`
- * instead, without which client-node refuses `http://` servers.
+ * instead (unless {@link KubeconfigOptions.httpSkipTlsVerify} is false).
  */
 export function writeKubeconfigFile(path: string, server: KubeconfigServerInfo, options: KubeconfigOptions = {}): string {
   const defaultTarget = options.server ?? 'https';
@@ -68,7 +77,8 @@ export function writeKubeconfigFile(path: string, server: KubeconfigServerInfo, 
     cluster: {
       server: urls[target],
       // client-node refuses plain HTTP unless TLS verification is (nominally) skipped.
-      ...(target === 'http' ? { 'insecure-skip-tls-verify': true } : { 'certificate-authority-data': caData }),
+      ...(target !== 'http' ? { 'certificate-authority-data': caData } : options.httpSkipTlsVerify === false ? {} : { 'insecure-skip-tls-verify': true }),
+      ...(options.proxyUrl !== undefined ? { 'proxy-url': options.proxyUrl } : {}),
     },
   }));
   const users = [{ name: DEFAULT_USER, token: options.token ?? server.token }, ...(options.users ?? [])].map((u) => ({

@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from './patch.js';
 import type { ResourceRef, StatusCause } from './status.js';
-import { validateDestinationRule, validateVirtualService } from './validation.js';
+import { validateDestinationRule, validateVirtualService, type WebhookRules } from './validation.js';
 
 /** API group of the Istio networking resources. */
 export const ISTIO_GROUP = 'networking.istio.io';
@@ -18,7 +18,7 @@ export const ISTIO_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'] as const;
 export type IstioVersion = (typeof ISTIO_VERSIONS)[number];
 
 /** Plural names of the stored resource types. */
-export type ResourcePlural = 'virtualservices' | 'destinationrules' | 'pods';
+export type ResourcePlural = 'virtualservices' | 'destinationrules' | 'pods' | 'services';
 
 /** Static description of a served resource type. */
 export interface ResourceDef extends ResourceRef {
@@ -30,7 +30,7 @@ export interface ResourceDef extends ResourceRef {
   /** When true, writes to the main resource never change `status` (like a CRD with the status subresource). */
   readonly statusSubresource: boolean;
   /** Extra semantic validation run on every write; `version` is the version of the request. */
-  readonly validate?: (obj: JsonObject, version: string) => StatusCause[];
+  readonly validate?: (obj: JsonObject, version: string, rules: WebhookRules) => StatusCause[];
 }
 
 const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] as const;
@@ -76,8 +76,23 @@ export const PODS: ResourceDef = {
   statusSubresource: false,
 };
 
+/** Core `v1` `Service`: stored as sent (`spec.selector`, `spec.ports`), no cluster IP allocation. */
+export const SERVICES: ResourceDef = {
+  plural: 'services',
+  singular: 'service',
+  group: '',
+  kind: 'Service',
+  listKind: 'ServiceList',
+  shortNames: ['svc'],
+  categories: ['all'],
+  statusSubresource: false,
+};
+
 /** Every stored resource type. */
-export const RESOURCES: readonly ResourceDef[] = [VIRTUAL_SERVICES, DESTINATION_RULES, PODS];
+export const RESOURCES: readonly ResourceDef[] = [VIRTUAL_SERVICES, DESTINATION_RULES, PODS, SERVICES];
+
+/** The stored core (`v1`) resource types. */
+export const CORE_RESOURCES: readonly ResourceDef[] = RESOURCES.filter((r) => r.group === '');
 
 /** Looks a resource type up by plural name. */
 export function resourceByPlural(plural: string): ResourceDef | undefined {
@@ -145,6 +160,7 @@ export function coreResourcesDocument(): JsonObject {
         shortNames: ['ns'],
       },
       apiResource(PODS),
+      apiResource(SERVICES),
     ],
   };
 }
@@ -204,7 +220,7 @@ export function openApiIndexDocument(served: readonly IstioVersion[]): JsonObjec
 export function openApiGroupVersionDocument(gv: string, served: readonly IstioVersion[]): JsonObject | undefined {
   if (!openApiGroupVersions(served).includes(gv)) return undefined;
   const version = gv.split('/').pop() ?? '';
-  const defs = gv === 'api/v1' ? [PODS] : [VIRTUAL_SERVICES, DESTINATION_RULES];
+  const defs = gv === 'api/v1' ? CORE_RESOURCES : [VIRTUAL_SERVICES, DESTINATION_RULES];
   const paths: JsonObject = {};
   for (const def of defs) {
     paths[`/${gv}/namespaces/{namespace}/${def.plural}/{name}`] = {

@@ -1,8 +1,9 @@
 /**
  * A small Kubernetes API server for tests: HTTP and HTTPS listeners on
  * 127.0.0.1 that speak enough of the Kubernetes REST API for
- * `@kubernetes/client-node` and `kubectl` to read and write Istio
- * VirtualServices and DestinationRules, and core pods.
+ * `@kubernetes/client-node` and `kubectl` to read, write and watch Istio
+ * VirtualServices and DestinationRules, and core pods and services; with
+ * knobs for faults, RBAC denials, untrusted answers and connection counts.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { writeKubeconfigFile, type KubeconfigOptions } from './kubeconfig.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './patch.js';
 import {
   apiVersionOf,
+  CORE_RESOURCES,
   coreResourcesDocument,
   coreVersionsDocument,
   groupListDocument,
@@ -25,7 +27,6 @@ import {
   openApiGroupVersionDocument,
   openApiIndexDocument,
   ISTIO_VERSIONS,
-  PODS,
   resourceByKind,
   resourceByPlural,
   versionDocument,
@@ -41,10 +42,14 @@ import {
   notFound,
   pathNotFound,
   reasonFor,
+  qualifiedResource,
   StatusError,
   type KubeStatus,
+  type ResourceRef,
 } from './status.js';
 import { ObjectStore, type PatchType } from './store.js';
+import type { WebhookRules } from './validation.js';
+import { expired, WatchHub, type WatchRequest } from './watch.js';
 import { seededRandom } from '../support/random.js';
 
 /** Metadata of a stored object, as far as tests usually need it. */
@@ -68,8 +73,8 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** Classification of a logged request. */
-export type RequestVerb = 'list' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'discovery' | 'other';
+/** Classification of a logged request (Kubernetes' RBAC verbs, plus `discovery` and `other`). */
+export type RequestVerb = 'list' | 'watch' | 'get' | 'create' | 'update' | 'patch' | 'delete' | 'discovery' | 'other';
 
 /** One entry of the request log. */
 export interface RequestLogEntry {
@@ -87,13 +92,72 @@ export interface RequestLogEntry {
   readonly resource?: string;
   /** True for `?dryRun=All`. */
   readonly dryRun: boolean;
+  /** Id of the TCP connection (TLS or plain) that carried the request; see {@link KubeApiServer.connections}. */
+  readonly connection: number;
+}
+
+/** One accepted connection, as counted by {@link KubeApiServer.connections}. */
+export interface ConnectionInfo {
+  /** 1, 2, ... in the order the connections were accepted (after the TLS handshake for `https`). */
+  readonly id: number;
+  readonly listener: 'https' | 'http';
+  /** Requests received on this connection so far. */
+  readonly requests: number;
 }
 
 /**
- * Fault injection. Except for `latencyMs`, faults only hit writes (POST, PUT,
- * PATCH, DELETE) to resource URLs, never discovery, list or get. Priority
- * when several are armed: dropped connection, `failNextWrites`,
- * `conflictOnNextWrites`, then `writeErrorRate`. Dry-run writes count as writes.
+ * Selects requests for {@link FaultControls.forbid}: every given field must
+ * match. `clusterScope: true` matches only requests without a namespace
+ * (cluster-wide lists and watches), `false` only namespaced ones.
+ */
+export interface ForbidRule {
+  readonly verb?: RequestVerb;
+  /** Plural resource name, e.g. `virtualservices`, `pods`, `namespaces`. */
+  readonly resource?: string;
+  readonly namespace?: string;
+  readonly clusterScope?: boolean;
+}
+
+/** Selects requests for {@link FaultControls.interceptNext}: every given field must match. */
+export interface RequestMatch {
+  /** HTTP method, e.g. `PUT` (case-insensitive). */
+  readonly method?: string;
+  /** The URL path without query: equal to a string, or tested by a RegExp. */
+  readonly path?: string | RegExp;
+  readonly verb?: RequestVerb;
+}
+
+/**
+ * What an intercepted request gets instead of its normal answer.
+ * - `html`: 200 with `Content-Type: text/html` and a login page (a proxy in the way); nothing is done.
+ * - `empty-object`: 200 with `{}`; nothing is done.
+ * - `wrong-kind`: 200 with an empty `ConfigMapList` (`apiVersion: v1`); nothing is done.
+ * - `raw`: `status` with `body` as `contentType` (e.g. a list without `items`); nothing is done.
+ * - `drop-after-handling`: the request is carried out (a write is stored; a failure
+ *   too is not answered), then the socket is destroyed without an answer: the
+ *   client cannot know the outcome. The log entry keeps status 0.
+ * - `delay-after-handling`: the request is carried out, then answered only after
+ *   `delayMs` milliseconds (past the client's timeout, if shorter).
+ */
+export type InterceptAction =
+  | { readonly type: 'html' }
+  | { readonly type: 'empty-object' }
+  | { readonly type: 'wrong-kind' }
+  | { readonly type: 'raw'; readonly status: number; readonly contentType: string; readonly body: string }
+  | { readonly type: 'drop-after-handling' }
+  | { readonly type: 'delay-after-handling'; readonly delayMs: number };
+
+/** How {@link FaultControls.goneOnNextWatch} answers: an ERROR event in a 200 stream (as the API server does) or HTTP 410. */
+export type GoneMode = 'event' | 'http';
+
+/**
+ * Fault injection. `conflictOnNextWrites`, `dropNextConnections`,
+ * `failNextWrites` and `writeErrorRate` only hit writes (POST, PUT, PATCH,
+ * DELETE) to resource URLs, never discovery, list or get; priority when
+ * several are armed: dropped connection, `failNextWrites`,
+ * `conflictOnNextWrites`, then `writeErrorRate`. Dry-run writes count as
+ * writes. `forbid` and `interceptNext` hit any authenticated request they
+ * match (a `forbid` rule first). {@link FaultControls.reset} disarms all.
  */
 export interface FaultControls {
   /** Delay before every request (authenticated or not) is handled. */
@@ -110,6 +174,21 @@ export interface FaultControls {
   dropNextConnections(count: number): void;
   /** The next `count` writes fail with `status` (default 500) and a Status body. */
   failNextWrites(count: number, status?: number): void;
+  /**
+   * RBAC denial: every request matching `rule` answers 403 Forbidden with a
+   * Status worded like the API server's, until {@link FaultControls.reset}.
+   * Example: `forbid({ verb: 'list', resource: 'virtualservices', clusterScope: true })`.
+   */
+  forbid(rule: ForbidRule): void;
+  /** The next `count` (default 1) requests matching `match` get `action` instead of their normal answer. */
+  interceptNext(match: RequestMatch, action: InterceptAction, count?: number): void;
+  /** Destroys the connection of every open watch (the client sees the stream end). */
+  dropWatches(): void;
+  /**
+   * The next watch that sends a `resourceVersion` other than `""` and `"0"`
+   * answers 410 Gone ("too old resource version"), as after an etcd compaction.
+   */
+  goneOnNextWatch(mode?: GoneMode): void;
   /** Disarms every fault and restarts the PRNG from the server's seed. */
   reset(): void;
 }
@@ -128,6 +207,8 @@ export interface KubeApiServerOptions {
    * drive the HTTP listener with kubectl.
    */
   readonly authOnHttp?: boolean;
+  /** Generation of Istio's validating webhook to imitate; default `current` (see {@link WebhookRules}). */
+  readonly webhookRules?: WebhookRules;
 }
 
 /** A running test server. */
@@ -159,12 +240,21 @@ export interface KubeApiServer {
   listObjects<T extends KubeObject = KubeObject>(plural: ResourcePlural, namespace?: string): T[];
   /** The current global resourceVersion. */
   resourceVersion(): string;
-  /** A copy of the request log, oldest first. Entries are recorded when the request is answered. */
+  /** A copy of the request log, oldest first. Entries are recorded when the request is answered (a watch: when its stream starts). */
   requests(): RequestLogEntry[];
+  /** Clears the request log (the connection counts stay). */
   clearLog(): void;
+  /** Every connection accepted since the server started, oldest first. */
+  connections(): ConnectionInfo[];
+  /** Number of watch streams open now. */
+  openWatches(): number;
+  /** Resolves once at least `count` watch streams are open (no clock involved). */
+  waitForWatches(count: number): Promise<void>;
+  /** Sends a BOOKMARK event with the current resourceVersion to every open watch that asked for `allowWatchBookmarks`. */
+  sendBookmarks(): void;
   /** Writes a kubeconfig for this server; returns `path`. */
   writeKubeconfig(path: string, options?: KubeconfigOptions): string;
-  /** Closes both listeners and destroys open connections. */
+  /** Closes both listeners and destroys open connections, watches included. */
   close(): Promise<void>;
 }
 
@@ -180,6 +270,20 @@ type Route =
     };
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const WATCH_VALUES = new Set(['1', 'true']);
+
+/** The user named in RBAC denials. */
+const RBAC_USER = 'system:serviceaccount:ci:istiops';
+
+/** How namespaces appear in RBAC messages. */
+const NAMESPACES: ResourceRef = { plural: 'namespaces', group: '', kind: 'Namespace' };
+
+/** What a login proxy in front of the API server answers. */
+const LOGIN_PAGE = '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><form method="post" action="/login"><input name="user"></form></body></html>\n';
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled ${JSON.stringify(value)}`);
+}
 
 const FAULT_MESSAGES: Readonly<Record<number, string>> = {
   429: 'Too many requests, please try again later.',
@@ -230,7 +334,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const seedValue = options.seed ?? 1;
   const authOnHttp = options.authOnHttp ?? true;
   const startedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const store = new ObjectStore();
+  const store = new ObjectStore(options.webhookRules ?? 'current');
   const extraNamespaces = new Set<string>(['default', 'kube-system']);
   let served: IstioVersion[] = [];
   let log: RequestLogEntry[] = [];
@@ -239,7 +343,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   let dropsLeft = 0;
   let failuresLeft = 0;
   let failureStatus = 500;
+  let forbidden: ForbidRule[] = [];
+  let intercepts: { match: RequestMatch; action: InterceptAction; left: number }[] = [];
+  let goneNext: GoneMode | undefined;
   let httpsPort = 0;
+  const watches = new WatchHub(store);
 
   const setServedVersions = (versions: readonly IstioVersion[]): void => {
     for (const v of versions) if (!isIstioVersion(v)) throw new Error(`unknown networking.istio.io version ${String(v)}`);
@@ -262,12 +370,27 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       failuresLeft = count;
       failureStatus = status;
     },
+    forbid(rule) {
+      forbidden.push(rule);
+    },
+    interceptNext(match, action, count = 1) {
+      intercepts.push({ match, action, left: count });
+    },
+    dropWatches() {
+      watches.dropAll();
+    },
+    goneOnNextWatch(mode = 'event') {
+      goneNext = mode;
+    },
     reset() {
       faults.latencyMs = 0;
       faults.writeErrorRate = 0;
       faults.writeErrorStatus = 503;
       faults.retryAfterSeconds = undefined;
       conflictsLeft = dropsLeft = failuresLeft = 0;
+      forbidden = [];
+      intercepts = [];
+      goneNext = undefined;
       random = seededRandom(seedValue);
     },
   };
@@ -284,14 +407,17 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (a === undefined) return { type: 'discovery', document: coreVersionsDocument(`127.0.0.1:${httpsPort}`) };
       if (a !== 'v1') throw pathNotFound();
       if (b === undefined) return { type: 'discovery', document: coreResourcesDocument() };
-      if (b === 'pods' && c === undefined) return { type: 'resource', def: PODS, version: 'v1' };
+      const core = (plural: string | undefined): ResourceDef => {
+        const def = CORE_RESOURCES.find((r) => r.plural === plural);
+        if (!def) throw pathNotFound();
+        return def;
+      };
       if (b === 'namespaces') {
         if (c === undefined) return { type: 'namespaces' };
         if (d === undefined) return { type: 'namespaces', name: c };
-        if (d === 'pods' && f === undefined) {
-          return { type: 'resource', def: PODS, version: 'v1', namespace: c, ...(e !== undefined ? { name: e } : {}) };
-        }
+        if (f === undefined) return { type: 'resource', def: core(d), version: 'v1', namespace: c, ...(e !== undefined ? { name: e } : {}) };
       }
+      if (c === undefined) return { type: 'resource', def: core(b), version: 'v1' };
       throw pathNotFound();
     }
     if (root === 'apis') {
@@ -328,8 +454,13 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   }
 
   function filterList(items: JsonObject[], query: URLSearchParams): JsonObject[] {
-    let requirements;
-    let fieldMatch;
+    return items.filter(selectorOf(query));
+  }
+
+  /** The label and field selectors of a list or watch request as a predicate; 400 BadRequest when they do not parse. */
+  function selectorOf(query: URLSearchParams): (item: JsonObject) => boolean {
+    let requirements: ReturnType<typeof parseLabelSelector>;
+    let fieldMatch: ReturnType<typeof parseFieldSelector>;
     try {
       requirements = parseLabelSelector(query.get('labelSelector') ?? '');
       fieldMatch = parseFieldSelector(query.get('fieldSelector') ?? '');
@@ -337,7 +468,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (err instanceof SelectorError) throw badRequest(`unable to parse requirement: ${err.message}`);
       throw err;
     }
-    return items.filter((item) => {
+    return (item) => {
       const meta = isJsonObject(item['metadata']) ? item['metadata'] : {};
       const labels = isJsonObject(meta['labels']) ? meta['labels'] : {};
       const stringLabels: Record<string, string> = {};
@@ -345,7 +476,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const name = typeof meta['name'] === 'string' ? meta['name'] : '';
       const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
       return matchesLabels(requirements, stringLabels) && fieldMatch({ 'metadata.name': name, 'metadata.namespace': namespace });
-    });
+    };
   }
 
   function allNamespaces(): string[] {
@@ -389,9 +520,6 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     const options = { dryRun };
     if (name === undefined) {
       if (method === 'GET') {
-        if (query.get('watch') === 'true' || query.get('watch') === '1') {
-          throw methodNotAllowed('watch is not supported by the kube-api test server');
-        }
         const items = filterList(store.list(def, namespace, version), query);
         const metadata = { resourceVersion: store.resourceVersion() };
         return [200, { apiVersion: apiVersionOf(def, version), kind: def.listKind, metadata, items }];
@@ -454,11 +582,87 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     return undefined;
   }
 
+  /** 403 for a request matching a {@link FaultControls.forbid} rule, worded like the API server's RBAC denial. */
+  function forbiddenBy(verb: RequestVerb, def: ResourceRef, namespace: string | undefined, name: string | undefined): StatusError | undefined {
+    const hit = forbidden.some(
+      (rule) =>
+        (rule.verb === undefined || rule.verb === verb) &&
+        (rule.resource === undefined || rule.resource === def.plural) &&
+        (rule.namespace === undefined || rule.namespace === namespace) &&
+        (rule.clusterScope === undefined || rule.clusterScope === (namespace === undefined)),
+    );
+    if (!hit) return undefined;
+    const scope = namespace === undefined ? 'at the cluster scope' : `in the namespace "${namespace}"`;
+    const subject = name === undefined ? qualifiedResource(def) : `${qualifiedResource(def)} "${name}"`;
+    const message = `${subject} is forbidden: User "${RBAC_USER}" cannot ${verb} resource "${def.plural}" in API group "${def.group}" ${scope}`;
+    return new StatusError(403, 'Forbidden', message, { ...(name !== undefined ? { name } : {}), group: def.group, kind: def.plural });
+  }
+
+  /** Takes the first armed {@link FaultControls.interceptNext} rule matching this request, if any. */
+  function takeIntercept(method: string, path: string, verb: RequestVerb): InterceptAction | undefined {
+    const index = intercepts.findIndex(({ match }) => {
+      const pathMatches = match.path === undefined || (typeof match.path === 'string' ? match.path === path : match.path.test(path));
+      return (match.method === undefined || match.method.toUpperCase() === method) && pathMatches && (match.verb === undefined || match.verb === verb);
+    });
+    const hit = intercepts[index];
+    if (!hit) return undefined;
+    if (--hit.left <= 0) intercepts.splice(index, 1);
+    return hit.action;
+  }
+
+  /** Starts a watch stream for a list URL (see {@link WatchHub.start}); consumes an armed `goneOnNextWatch`. */
+  function startWatch(res: ServerResponse, r: Extract<Route, { type: 'resource' }>, query: URLSearchParams, entry: { status: number }): void {
+    const sent = query.get('resourceVersion') ?? '';
+    const gone = sent !== '' && sent !== '0' ? goneNext : undefined;
+    if (gone !== undefined) goneNext = undefined;
+    if (gone === 'http') throw expired(sent, store.resourceVersion());
+    const request: WatchRequest = {
+      def: r.def,
+      version: r.version,
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+      matches: selectorOf(query),
+      resourceVersion: sent,
+      bookmarks: query.get('allowWatchBookmarks') === 'true',
+      timeoutSeconds: Number(query.get('timeoutSeconds') ?? '0') || 0,
+    };
+    watches.start(res, request, gone === 'event');
+    entry.status = 200;
+  }
+
+  /** Answers with an {@link InterceptAction} that replaces the handling; true when it did. */
+  function answerInstead(action: InterceptAction, res: ServerResponse, entry: { status: number }): boolean {
+    const send = (contentType: string, text: string, status = 200): void => {
+      entry.status = status;
+      res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    switch (action.type) {
+      case 'html':
+        send('text/html; charset=utf-8', LOGIN_PAGE);
+        return true;
+      case 'empty-object':
+        send('application/json', '{}');
+        return true;
+      case 'wrong-kind':
+        send('application/json', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: store.resourceVersion() }, items: [] }));
+        return true;
+      case 'raw':
+        send(action.contentType, action.body, action.status);
+        return true;
+      case 'drop-after-handling':
+      case 'delay-after-handling':
+        return false;
+      default:
+        return assertNever(action);
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = (req.method ?? 'GET').toUpperCase();
     const contentType = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     const dryRunValues = url.searchParams.getAll('dryRun');
+    const connection = connectionOf(req.socket);
     const entry: {
       -readonly [K in keyof RequestLogEntry]: RequestLogEntry[K];
     } = {
@@ -469,8 +673,18 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       ...(contentType ? { contentType } : {}),
       verb: 'other',
       dryRun: dryRunValues.includes('All'),
+      connection: connection?.id ?? 0,
     };
-    const respond = (code: number, payload: JsonValue | KubeStatus, headers: Record<string, string> = {}): void => {
+    if (connection) connection.requests++;
+    let after: InterceptAction | undefined;
+    const respond = async (code: number, payload: JsonValue | KubeStatus, headers: Record<string, string> = {}): Promise<void> => {
+      if (after?.type === 'drop-after-handling') {
+        req.socket.destroy();
+        return;
+      }
+      const delayMs = after?.type === 'delay-after-handling' ? after.delayMs : 0;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (req.socket.destroyed) return; // the client gave up while the answer was held back
       entry.status = code;
       const text = JSON.stringify(payload);
       res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
@@ -485,21 +699,31 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       }
       const r = route(url.pathname.split('/').filter((s) => s !== ''));
+      const watching = method === 'GET' && r.type === 'resource' && r.name === undefined && WATCH_VALUES.has(url.searchParams.get('watch') ?? '');
+      entry.verb = r.type === 'discovery' ? 'discovery' : watching ? 'watch' : verbOf(method, r.name !== undefined);
+      if (r.type !== 'discovery') entry.resource = r.type === 'namespaces' ? 'namespaces' : r.def.plural;
+      const denied =
+        r.type === 'discovery' ? undefined : forbiddenBy(entry.verb, r.type === 'namespaces' ? NAMESPACES : r.def, r.type === 'resource' ? r.namespace : undefined, r.name);
+      if (denied) throw denied;
+      const intercept = takeIntercept(method, url.pathname, entry.verb);
+      if (intercept && answerInstead(intercept, res, entry)) return;
+      after = intercept;
       if (r.type === 'discovery') {
-        entry.verb = 'discovery';
         if (method !== 'GET') throw methodNotAllowed();
-        respond(200, r.document);
+        await respond(200, r.document);
         return;
       }
-      entry.resource = r.type === 'namespaces' ? 'namespaces' : r.def.plural;
-      entry.verb = verbOf(method, r.name !== undefined);
       if (r.type === 'namespaces') {
         const [code, payload] = handleNamespaces(method, r, url.searchParams);
-        respond(code, payload);
+        await respond(code, payload);
         return;
       }
       if (dryRunValues.some((v) => v !== 'All')) {
         throw badRequest(`dryRun: Unsupported value: "${dryRunValues.join(',')}": supported values: "All"`);
+      }
+      if (watching) {
+        startWatch(res, r, url.searchParams, entry);
+        return;
       }
       if (WRITE_METHODS.has(method)) {
         const fault = injectedFault(r, body);
@@ -510,17 +734,25 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         if (fault) throw fault;
       }
       const [code, payload] = handleResource(method, r, url.searchParams, body, contentType, entry.dryRun);
-      respond(code, payload);
+      await respond(code, payload);
     } catch (err) {
       const status = err instanceof StatusError ? err : new StatusError(500, 'InternalError', `Internal error occurred: ${String(err)}`);
       const retry = status.status.details?.retryAfterSeconds;
-      respond(status.status.code, status.status, retry !== undefined ? { 'Retry-After': String(retry) } : {});
+      await respond(status.status.code, status.status, retry !== undefined ? { 'Retry-After': String(retry) } : {});
     } finally {
       log.push({ ...entry });
     }
   }
 
   const sockets = new Set<Socket>();
+  const connectionLog: { id: number; listener: 'https' | 'http'; requests: number }[] = [];
+  const connectionIds = new WeakMap<Socket, (typeof connectionLog)[number]>();
+  const connectionOf = (socket: Socket): (typeof connectionLog)[number] | undefined => connectionIds.get(socket);
+  const count = (listener: 'https' | 'http') => (socket: Socket): void => {
+    const info = { id: connectionLog.length + 1, listener, requests: 0 };
+    connectionLog.push(info);
+    connectionIds.set(socket, info);
+  };
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(req, res);
   };
@@ -532,6 +764,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const httpServer = createHttpServer(onRequest);
   httpsServer.on('connection', track);
   httpServer.on('connection', track);
+  httpsServer.on('secureConnection', count('https'));
+  httpServer.on('connection', count('http'));
 
   httpsPort = await listen(httpsServer);
   const httpPort = await listen(httpServer);
@@ -579,6 +813,10 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     clearLog() {
       log = [];
     },
+    connections: () => connectionLog.map((c) => ({ ...c })),
+    openWatches: () => watches.size,
+    waitForWatches: (wanted) => watches.waitFor(wanted),
+    sendBookmarks: () => watches.sendBookmarks(),
     writeKubeconfig(path, kubeconfigOptions) {
       return writeKubeconfigFile(path, api, kubeconfigOptions);
     },
@@ -586,6 +824,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const closing = [httpsServer, httpServer].map(
         (s) => new Promise<void>((resolve) => s.close(() => resolve())),
       );
+      watches.dropAll();
       for (const socket of sockets) socket.destroy();
       httpsServer.closeAllConnections();
       httpServer.closeAllConnections();

@@ -31,7 +31,7 @@ import {
   type KubeStatus,
   type StatusCause,
 } from './status.js';
-import { validateMetadata } from './validation.js';
+import { validateMetadata, type WebhookRules } from './validation.js';
 
 /** Options shared by every write. */
 export interface WriteOptions {
@@ -68,10 +68,60 @@ function generationRelevant(obj: JsonObject): JsonObject {
   return rest;
 }
 
+/** Type of a watch event caused by a stored change. */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * One stored change, in the order of `resourceVersion`. `object` is the
+ * object after the change (for DELETED: the last state, carrying the
+ * resourceVersion of the deletion, as the API server sends it).
+ */
+export interface StoreChange {
+  readonly type: ChangeType;
+  readonly def: ResourceDef;
+  readonly object: JsonObject;
+  /** The global resourceVersion this change produced. */
+  readonly revision: number;
+}
+
 /** Storage and write logic for the server. */
 export class ObjectStore {
   private revision = 0;
   private readonly objects = new Map<string, JsonObject>();
+  private readonly history: StoreChange[] = [];
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+
+  private readonly rules: WebhookRules;
+
+  /** `rules`: the generation of Istio's webhook rules writes are checked against. */
+  constructor(rules: WebhookRules = 'current') {
+    this.rules = rules;
+  }
+
+  /** Calls `listener` after every stored change; returns the function that unsubscribes. */
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Changes of `def` with a revision above `after`, oldest first. */
+  changesSince(def: ResourceDef, after: number): StoreChange[] {
+    return this.history.filter((c) => c.def === def && c.revision > after);
+  }
+
+  /** Stores `obj` under a fresh resourceVersion and tells the listeners. */
+  private put(def: ResourceDef, namespace: string, name: string, obj: JsonObject): void {
+    const key = this.key(def, namespace, name);
+    const type: ChangeType = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
+    metadataOf(obj)['resourceVersion'] = String(++this.revision);
+    this.objects.set(key, cloneJson(obj));
+    this.record({ type, def, object: cloneJson(obj), revision: this.revision });
+  }
+
+  private record(change: StoreChange): void {
+    this.history.push(change);
+    for (const listener of this.listeners) listener(change);
+  }
 
   /** The current global resourceVersion (the last one handed out). */
   resourceVersion(): string {
@@ -126,8 +176,7 @@ export class ObjectStore {
     meta['uid'] ??= randomUUID();
     meta['creationTimestamp'] ??= timestamp();
     meta['generation'] ??= 1;
-    meta['resourceVersion'] = String(++this.revision);
-    this.objects.set(this.key(def, namespace, name), obj);
+    this.put(def, namespace, name, obj);
     return cloneJson(obj);
   }
 
@@ -153,7 +202,7 @@ export class ObjectStore {
   }
 
   private validate(def: ResourceDef, version: string, obj: JsonObject): void {
-    const causes: StatusCause[] = [...validateMetadata(obj), ...(def.validate?.(obj, version) ?? [])];
+    const causes: StatusCause[] = [...validateMetadata(obj), ...(def.validate?.(obj, version, this.rules) ?? [])];
     if (causes.length > 0) throw invalid(def, stringField(metadataOf(obj), 'name') ?? '', causes);
   }
 
@@ -177,10 +226,7 @@ export class ObjectStore {
     // Like the API server: admission and validation run before the storage notices a duplicate.
     this.validate(def, version, obj);
     if (this.objects.has(this.key(def, namespace, name))) throw alreadyExists(def, name);
-    if (!options.dryRun) {
-      meta['resourceVersion'] = String(++this.revision);
-      this.objects.set(this.key(def, namespace, name), cloneJson(obj));
-    }
+    if (!options.dryRun) this.put(def, namespace, name, obj);
     return obj;
   }
 
@@ -203,10 +249,7 @@ export class ObjectStore {
     }
     this.validate(def, version, next);
     if (jsonEqual(current, next)) return next;
-    if (!options.dryRun) {
-      meta['resourceVersion'] = String(++this.revision);
-      this.objects.set(this.key(def, stringField(meta, 'namespace') ?? '', stringField(meta, 'name') ?? ''), cloneJson(next));
-    }
+    if (!options.dryRun) this.put(def, stringField(meta, 'namespace') ?? '', stringField(meta, 'name') ?? '', next);
     return next;
   }
 
@@ -304,7 +347,8 @@ export class ObjectStore {
     }
     if (!options.dryRun) {
       this.objects.delete(this.key(def, namespace, name));
-      this.revision++;
+      meta['resourceVersion'] = String(++this.revision);
+      this.record({ type: 'DELETED', def, object: current, revision: this.revision });
     }
     const uid = stringField(meta, 'uid');
     return {

@@ -63,6 +63,24 @@ export function pod(name: string, namespace: string, labels: Record<string, stri
   };
 }
 
+/**
+ * A core `v1` Service selecting pods by `selector`, with one HTTP port
+ * (`port`, default 5000, like {@link apiDomain}'s destination).
+ */
+export function service(name: string, namespace: string, selector: Record<string, string>, port = 5000): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels: { app: name } },
+    spec: { selector, ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }] },
+  };
+}
+
+/** The Service behind {@link apiDomain}'s destination host `api-domain` (it selects `app: api-domain`). */
+export function apiDomainService(namespace = 'default'): KubeObject {
+  return service('api-domain', namespace, { app: 'api-domain' });
+}
+
 /** Starts a server seeded with `objects` and writes a TLS kubeconfig for it. */
 export async function startCluster(objects: readonly KubeObject[], options: KubeApiServerOptions = {}): Promise<Cluster> {
   const server = await startKubeApiServer(options);

@@ -22,7 +22,7 @@ export const clear: CommandModule = {
           const labelSelector = selectorOf(o.labelSelector);
           const request = { mode: parseClearMode(o.mode ?? 'soft') };
           const { runMutation } = await import('../context.js');
-          await runMutation('clear', g, io, (istiops, namespace) => istiops.clear({ namespace, labelSelector }, request, { dryRun: g.dryRun }));
+          await runMutation('clear', g, io, (istiops, namespace, run) => istiops.clear({ namespace, labelSelector }, request, run));
         }),
       [
         ['remove the routes and subsets of builds that have no ready pods', '$0 traffic clear -n bookinfo -l app=reviews'],

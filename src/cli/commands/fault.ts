@@ -78,9 +78,8 @@ export const fault: CommandModule = {
           const labelSelector = selectorOf(o.labelSelector);
           const r = await faultRequest(o);
           const { runMutation } = await import('../context.js');
-          await runMutation('fault', g, io, async (istiops, namespace) => {
+          await runMutation('fault', g, io, async (istiops, namespace, run) => {
             const selection = { namespace, labelSelector };
-            const run = { dryRun: g.dryRun, force: g.force };
             return r.kind === 'set' ? istiops.fault(selection, r.request, run) : istiops.unfault(selection, r.request, run);
           });
         }),

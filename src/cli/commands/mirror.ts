@@ -52,10 +52,9 @@ export const mirror: CommandModule = {
           const r = mirrorRequest({ ...o, destination: o.destination, build: o.build });
           const { runMutation } = await import('../context.js');
           const { subsetNameFor } = await import('../../domain/names.js');
-          await runMutation('mirror', g, io, async (istiops, namespace) => {
+          await runMutation('mirror', g, io, async (istiops, namespace, run) => {
             subsetNameFor(r.request.destination.host, r.request.build, namespace);
             const selection = { namespace, labelSelector };
-            const run = { dryRun: g.dryRun, force: g.force };
             return r.kind === 'set' ? istiops.mirror(selection, r.request, run) : istiops.unmirror(selection, r.request, run);
           });
         }),

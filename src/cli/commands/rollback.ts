@@ -41,9 +41,9 @@ export const rollback: CommandModule = {
           const request = rollbackRequest(o);
           const { runMutation } = await import('../context.js');
           const { subsetNameFor } = await import('../../domain/names.js');
-          await runMutation('rollback', g, io, async (istiops, namespace) => {
+          await runMutation('rollback', g, io, async (istiops, namespace, run) => {
             if (request.by === 'build') subsetNameFor(request.destination.host, request.build, namespace);
-            return istiops.rollback({ namespace, labelSelector }, request, { dryRun: g.dryRun, force: g.force });
+            return istiops.rollback({ namespace, labelSelector }, request, run);
           });
         }),
       [

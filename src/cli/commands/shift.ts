@@ -80,10 +80,10 @@ export function shiftAction(io: CliIO, alias: 'headers' | 'weight' | undefined) 
     const request = await shiftRequest(o, alias);
     const { runMutation } = await import('../context.js');
     const { subsetNameFor } = await import('../../domain/names.js');
-    await runMutation('shift', g, io, async (istiops, namespace) => {
+    await runMutation('shift', g, io, async (istiops, namespace, run) => {
       // A too-long or invalid subset name fails before any request.
       subsetNameFor(request.destination.host, request.build, namespace);
-      return istiops.shift({ namespace, labelSelector }, request, { dryRun: g.dryRun, force: g.force });
+      return istiops.shift({ namespace, labelSelector }, request, run);
     });
   };
 }
