@@ -250,3 +250,11 @@ describe('parseDuration', () => {
     expect(() => parseDuration(text, '--request-timeout')).toThrow(message);
   });
 });
+
+describe('checkRe2 and the webhook limit', () => {
+  it('accepts a regular expression of exactly 1024 bytes and refuses 1025, counting bytes, not characters', async () => {
+    await expect(checkRe2({ 'x-id': 'a'.repeat(1024) })).resolves.toBeUndefined();
+    await expect(checkRe2({ 'x-id': 'a'.repeat(1025) })).rejects.toThrow(/--headers x-id: the regular expression is 1025 bytes long; Istio accepts at most 1024/);
+    await expect(checkRe2({ 'x-id': 'é'.repeat(513) })).rejects.toThrow(/1026 bytes/);
+  });
+});

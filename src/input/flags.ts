@@ -67,14 +67,23 @@ export function parseHeaders(values: readonly string[], flag = '--headers'): Rec
   return headers;
 }
 
+/** Longest regex Istio's validating webhook accepts, in bytes. */
+export const MAX_REGEX_BYTES = 1024;
+
 /**
  * Checks that every value is a valid RE2 regular expression, the syntax Envoy uses for Istio regex
- * matches (istio.io VirtualService reference, StringMatch.regex). JavaScript-only syntax such as
- * lookahead or backreferences is rejected.
+ * matches (istio.io VirtualService reference, StringMatch.regex), not empty and at most
+ * {@link MAX_REGEX_BYTES} bytes as Istio's webhook demands. JavaScript-only syntax such as lookahead
+ * or backreferences is rejected.
+ * @throws UsageError naming the flag and the header.
  */
 export async function checkRe2(values: Readonly<Record<string, string>>, flag = '--headers'): Promise<void> {
   const { RE2JS } = await import('re2js');
   for (const [name, pattern] of Object.entries(values)) {
+    // Istio's webhook refuses regexes over 1024 bytes (validateStringMatchRegexp, pkg/config/validation).
+    const bytes = Buffer.byteLength(pattern, 'utf8');
+    if (bytes > MAX_REGEX_BYTES) throw new UsageError(`${flag} ${name}: the regular expression is ${bytes} bytes long; Istio accepts at most ${MAX_REGEX_BYTES}`);
+    if (pattern === '') throw new UsageError(`${flag} ${name}: an empty regular expression is refused by Istio`);
     try {
       RE2JS.compile(pattern);
     } catch (e) {
