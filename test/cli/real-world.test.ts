@@ -41,11 +41,11 @@ function find(file: string, kind: string, name: string): { spec: { http?: Route[
 /** Runs a command and then checks the whole tree with the independent analyzer. */
 async function run(dir: string, args: string[], namespace = 'default'): Promise<{ code: number; stdout: string; stderr: string }> {
   const result = await runCli(args.map((a) => (a === '@' ? dir : a)));
-  expect(analyze(loadObjects(dir, namespace)), `after: istiops ${args.join(' ')}`).toEqual([]);
+  expect(analyze(loadObjects(dir, namespace, { 'bookinfo.yaml': 'bookinfo' })), `after: istiops ${args.join(' ')}`).toEqual([]);
   return result;
 }
 
-const bookinfo = (dir: string): string[] => ['--manifests', join(dir, 'bookinfo.yaml'), '--manifests', join(dir, 'gateway.yaml'), '-n', 'bookinfo'];
+const bookinfo = (dir: string, namespace = 'bookinfo'): string[] => ['--manifests', join(dir, 'bookinfo.yaml'), '--manifests', join(dir, 'gateway.yaml'), '-n', namespace];
 const shop = (dir: string): string[] => ['--manifests', join(dir, 'shop.yaml'), '-n', 'shop'];
 
 describe('real-world manifests (issue 6)', () => {
@@ -101,7 +101,7 @@ describe('real-world manifests (issue 6)', () => {
   it('5. a weight shift never appends a catch-all route to a gateway VirtualService with path routes', async () => {
     const dir = copy();
     const before = snapshotFiles(dir);
-    const res = await run(dir, ['traffic', 'shift', ...bookinfo(dir), '-n', 'istio-system', '-d', 'productpage.bookinfo.svc.cluster.local:9080', '-b', '2', '-p', 'app=productpage,version=v2', '-w', '10'], 'bookinfo');
+    const res = await run(dir, ['traffic', 'shift', '--manifests', join(dir, 'gateway.yaml'), '-n', 'istio-system', '-d', 'productpage.bookinfo.svc.cluster.local:9080', '-b', '2', '-p', 'app=productpage,version=v2', '-w', '10'], 'bookinfo');
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^istiops: .*DestinationRule/);
     expect(snapshotFiles(dir)).toEqual(before);
@@ -111,7 +111,7 @@ describe('real-world manifests (issue 6)', () => {
       join(dir, 'gateway.yaml'),
       `${readFileSync(join(dir, 'gateway.yaml'), 'utf8')}---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: productpage, namespace: istio-system}\nspec:\n  host: productpage.bookinfo.svc.cluster.local\n  subsets:\n  - {name: v1, labels: {version: v1}}\n`,
     );
-    const shifted = await run(dir, ['traffic', 'shift', ...bookinfo(dir), '-n', 'istio-system', '-d', 'productpage.bookinfo.svc.cluster.local:9080', '-b', '2', '-p', 'app=productpage,version=v2', '-w', '10'], 'bookinfo');
+    const shifted = await run(dir, ['traffic', 'shift', '--manifests', join(dir, 'gateway.yaml'), '-n', 'istio-system', '-d', 'productpage.bookinfo.svc.cluster.local:9080', '-b', '2', '-p', 'app=productpage,version=v2', '-w', '10'], 'bookinfo');
     expect(shifted.code, shifted.stderr).toBe(0);
     const http = find(join(dir, 'gateway.yaml'), 'VirtualService', 'bookinfo-gateway').spec.http ?? [];
     expect(http).toHaveLength(2);

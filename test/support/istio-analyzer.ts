@@ -14,9 +14,14 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Every Kubernetes object of the YAML and JSON files below `dir` (List items included), with its namespace defaulted. */
-export function loadObjects(dir: string, defaultNamespace: string): Obj[] {
+/**
+ * Every Kubernetes object of the YAML and JSON files below `dir` (List items included), with its
+ * namespace defaulted: from `perFile` (by file name) when given there, else `defaultNamespace`, as
+ * `kubectl apply -n` would have applied each file.
+ */
+export function loadObjects(dir: string, defaultNamespace: string, perFile: Readonly<Record<string, string>> = {}): Obj[] {
   const out: Obj[] = [];
+  let fileNamespace = defaultNamespace;
   const add = (o: unknown): void => {
     if (!isObj(o)) return;
     if (o['kind'] === 'List' && Array.isArray(o['items'])) {
@@ -24,11 +29,12 @@ export function loadObjects(dir: string, defaultNamespace: string): Obj[] {
       return;
     }
     const meta = isObj(o['metadata']) ? o['metadata'] : {};
-    out.push({ ...o, metadata: { ...meta, namespace: typeof meta['namespace'] === 'string' ? meta['namespace'] : defaultNamespace } });
+    out.push({ ...o, metadata: { ...meta, namespace: typeof meta['namespace'] === 'string' ? meta['namespace'] : fileNamespace } });
   };
   const walk = (d: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
+      fileNamespace = perFile[name] ?? defaultNamespace;
       if (statSync(p).isDirectory()) walk(p);
       else if (/\.json$/.test(name)) add(JSON.parse(readFileSync(p, 'utf8')));
       else if (/\.ya?ml$/.test(name)) for (const doc of parseAllDocuments(readFileSync(p, 'utf8'), { merge: true })) add(doc.toJS());
