@@ -262,9 +262,9 @@ describe('removeUnusedSubsets', () => {
 });
 
 describe('PlanContext', () => {
-  it('carries the store\'s notes (an RBAC fallback) into the plan\'s warnings', () => {
+  it('leaves the store\'s notes (an RBAC fallback) to the use case, which reports them once per command, not once per attempt', () => {
     const ctx = ctxOf(state({ notes: ['could not list VirtualServices in every namespace (403): checked namespace default only'], subsetUsersScope: 'namespace' }));
-    expect(ctx.finish().warnings).toEqual(['could not list VirtualServices in every namespace (403): checked namespace default only']);
+    expect(ctx.finish().warnings).toEqual([]);
   });
 
   it('writes nothing for an edit that leaves an object as it was', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -123,13 +123,20 @@ describe('traffic commands on manifest files', () => {
 
   it('soft clear removes the route of a build without ready pods; hard clear keeps the catch-all and prefix routes', async () => {
     const dir = copyExamples();
-    // Build 9 has no workload at all in the manifests: readiness is unknown, so soft clear keeps it.
+    // Build 9 has no workload: the Service api-domain selects no pod carrying its labels, 0 ready pods.
     const noPods = ['-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '9', '-p', 'app=api-domain,build=9'];
     expect((await runCli(['traffic', 'shift', '--manifests', dir, ...noPods, '-H', 'x-cid=b'])).code).toBe(0);
     const soft = await runCli(['traffic', 'clear', '--manifests', dir, '-l', 'app=api-domain']);
     expect(soft.code, soft.stderr).toBe(0);
-    expect(soft.stdout).toBe('no changes\n');
-    expect(soft.stderr).toContain('readiness unknown');
+    expect(soft.stdout).toContain('remove route "api-domain-9-default" #0');
+    expect(soft.stdout).toContain('no ready pods');
+    expect(soft.stdout).toContain('remove subset api-domain-9-default');
+    // Without the Service and any workload in the files, readiness is unknown: soft clear keeps the route.
+    rmSync(join(dir, 'api-domain/service.yaml'));
+    expect((await runCli(['traffic', 'shift', '--manifests', dir, ...noPods, '-H', 'x-cid=b'])).code).toBe(0);
+    const unknown = await runCli(['traffic', 'clear', '--manifests', dir, '-l', 'app=api-domain']);
+    expect(unknown.stdout).toBe('no changes\n');
+    expect(unknown.stderr).toContain('readiness unknown');
     const hard = await runCli(['traffic', 'clear', '--manifests', dir, '-l', 'app=api-domain', '-m', 'hard']);
     expect(hard.code, hard.stderr).toBe(0);
     expect(hard.stdout).toContain('remove route "api-domain-9-default"');
@@ -145,7 +152,8 @@ describe('traffic commands on manifest files', () => {
     const res = await runCli(['traffic', 'shift', '--dry-run', '--manifests', dir, ...api, '-w', '10']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('add subset api-domain-2-default');
-    expect(res.stdout).toMatch(/^--- a\/VirtualService\/default\/api-domain/m);
+    // The diff of the files as they would be written, relative to the working directory (patch -p0).
+    expect(res.stdout).toMatch(/^--- .*api-domain\/api-domain\.yaml$/m);
     expect(res.stdout).toMatch(/^\+\s+weight: 10$/m);
     expect(snapshotFiles(dir)).toEqual(before);
   });

@@ -31,7 +31,8 @@ describe('kubectl flag spellings', () => {
 describe('selection and the first-version aliases', () => {
   it('show without -l lists every VirtualService of the namespace', async () => {
     const res = await runInProcess(['traffic', 'show', '--manifests', copyExamples(), '-n', 'bookinfo', '-o', 'name']);
-    expect(res.stdout).toBe('virtualservice.networking.istio.io/reviews\nvirtualservice.networking.istio.io/ratings\n');
+    // The api-domain documents carry no namespace: they belong to the -n namespace, as with kubectl apply -n.
+    expect(res.stdout).toBe('virtualservice.networking.istio.io/api-domain\nvirtualservice.networking.istio.io/reviews\nvirtualservice.networking.istio.io/ratings\n');
   });
 
   it.each([
@@ -65,7 +66,7 @@ describe('output of mutating commands', () => {
     });
     expect(res.code).toBe(0);
     expect(log.split(/(?=OUT |ERR )/).map((l) => l.slice(0, 3))).toEqual(['OUT', 'OUT', 'ERR']);
-    expect(log).toMatch(/ERR note: skipped VirtualService bookinfo\/ratings \(no HTTP route to reviews\)\n$/);
+    expect(log).toMatch(/ERR note: skipped 2 VirtualServices bookinfo\/api-domain, bookinfo\/ratings \(no route to reviews\.bookinfo\.svc\.cluster\.local\)\n$/);
   });
 });
 
