@@ -115,7 +115,7 @@ describe('traffic canary interrupted during the interval', () => {
     ]);
     expect(printedCommand(res.stdout, 'to roll back:')).toEqual(['traffic', 'rollback', '-l', 'app=api-domain', '-d', 'api-domain:5000', '-b', '2', '-n', 'default', '--manifests', dir]);
     // The same command, with a shorter interval so that the test does not wait 10 minutes.
-    const resumed = await runCli([...resume, '--interval', '0']);
+    const resumed = await runCli(resume.map((word, i) => (resume[i - 1] === '--interval' ? '0' : word)));
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('promoted');
     expect(await weights(dir)).toEqual({ 'api-domain-2-default': 100 });

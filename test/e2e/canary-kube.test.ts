@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiDomain, startCluster, type Cluster } from '../support/cluster.js';
+import { apiDomain, apiDomainService, startCluster, type Cluster } from '../support/cluster.js';
 
 /** `traffic canary` against the Kubernetes API test server (TLS, resourceVersions, schema validation). */
 let cluster: Cluster | undefined;
@@ -15,7 +15,7 @@ const catchAll = (c: Cluster): { destination: { subset?: string }; weight?: numb
 
 describe('traffic canary on a cluster', () => {
   it('promotes through the steps when the command gate passes', async () => {
-    cluster = await startCluster(apiDomain());
+    cluster = await startCluster([...apiDomain(), apiDomainService()]);
     const res = await cluster.cli(['traffic', 'canary', ...build(2), '--steps', '20,100', '--interval', '0', '--gate-cmd', 'true']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('promoted: api-domain-2-default takes 100%');
@@ -23,7 +23,7 @@ describe('traffic canary on a cluster', () => {
   });
 
   it('rolls back to the objects as they were when the gate fails', async () => {
-    cluster = await startCluster(apiDomain());
+    cluster = await startCluster([...apiDomain(), apiDomainService()]);
     const before = { vs: spec(cluster, 'virtualservices'), dr: spec(cluster, 'destinationrules') };
     const res = await cluster.cli(['traffic', 'canary', ...build(2), '--steps', '30,60,100', '--interval', '0', '--gate-cmd', `sh -c '[ "$ISTIOPS_CANARY_WEIGHT" -lt 60 ]'`]);
     expect(res.code).toBe(1);
@@ -32,7 +32,7 @@ describe('traffic canary on a cluster', () => {
   });
 
   it('refuses the first step towards a build with no ready pod, writing nothing', async () => {
-    cluster = await startCluster(apiDomain());
+    cluster = await startCluster([...apiDomain(), apiDomainService()]);
     const before = { vs: spec(cluster, 'virtualservices'), dr: spec(cluster, 'destinationrules') };
     const res = await cluster.cli(['traffic', 'canary', ...build(3), '--steps', '10,100', '--interval', '0']);
     expect(res.code).toBe(1);

@@ -37,14 +37,14 @@ const vsOf = (c: Cluster, ns = 'default'): VS => c.server.getObject('virtualserv
 const drOf = (c: Cluster, ns = 'default'): DR => c.server.getObject('destinationrules', ns, 'api-domain') as unknown as DR;
 
 describe('istiops against the Kubernetes API over TLS', () => {
-  it('header shift: two lists, DestinationRule written before the VirtualService, nothing else', async () => {
+  it('header shift: the four lists, DestinationRule written before the VirtualService, nothing else', async () => {
     cluster = await startCluster(apiDomain());
     const res = await cluster.cli(['traffic', 'shift', ...build2, '-H', 'x-cid=seu_madruga']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('add subset api-domain-2-default');
     const requests = cluster.server.requests();
     expect(summary(requests)).toEqual({
-      reads: ['list destinationrules', 'list virtualservices'],
+      reads: ['list destinationrules', 'list pods', 'list services', 'list virtualservices'],
       writes: ['update destinationrules', 'update virtualservices'],
     });
     const vs = vsOf(cluster);

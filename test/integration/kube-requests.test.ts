@@ -37,7 +37,8 @@ describe('requests per command (design rule 8)', () => {
     {
       command: 'header shift',
       args: ['traffic', 'shift', ...build2, '-H', 'x-cid=a'],
-      reads: ['list destinationrules', 'list virtualservices'],
+      // Rule 5: a header shift warns about a build without ready pods, so it reads them too.
+      reads: ['list destinationrules', 'list pods', 'list services', 'list virtualservices'],
       writes: ['update destinationrules', 'update virtualservices'],
     },
     {
