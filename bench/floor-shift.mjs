@@ -5,6 +5,7 @@
 //   FLOOR_SERVER, FLOOR_CA_FILE, FLOOR_TOKEN as for floor-show.mjs;
 //   FLOOR_READS='["/apis/...?labelSelector=..."]'
 //   FLOOR_WRITES='[{"method":"PUT","path":"/apis/.../destinationrules/name","query":"dryRun=All"}]'
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 

@@ -2,6 +2,7 @@
 // Bare node:https, one keep-alive agent, the same list requests as istiops sent, all in parallel;
 // parses every answer and prints the items as JSON. No kubeconfig parsing, no discovery, no rendering.
 //   FLOOR_SERVER=https://127.0.0.1:PORT FLOOR_CA_FILE=ca.pem FLOOR_TOKEN=... FLOOR_PATHS='["/apis/...?labelSelector=..."]'
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 

@@ -18,7 +18,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { URLSearchParams, fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
