@@ -15,7 +15,7 @@
 // when it exists. Request counts come from the server's request log. Exits 0 even when targets are
 // missed; misses are printed.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
@@ -168,7 +168,8 @@ const results = { date: new Date().toISOString(), machine: machineInfo(), runs: 
 
 function machineInfo() {
   const kubectl = KUBECTL ? spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).stdout.split('\n')[0] : null;
-  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), kubectl, time: TIME ?? null, bin: HAS_BIN ? BIN : null };
+  const binBuilt = HAS_BIN ? statSync(BIN).mtime.toISOString() : null;
+  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), kubectl, time: TIME ?? null, bin: HAS_BIN ? BIN : null, binBuilt };
 }
 
 // 1. Local: cold start and manifest mode, against `node -e 0`.
@@ -370,6 +371,7 @@ const fmtMs = (v) => (v === null || v === undefined ? 'n/a' : v >= 10_000 ? `${(
 const fmtMiB = (v) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(0)} MiB`);
 const fmtX = (v) => (v === null ? '' : `${v.toFixed(2)}x`);
 const lines = [];
+if (HAS_BIN) lines.push(`Single executable: ${BIN.startsWith(root) ? BIN.slice(root.length) : BIN}, built ${results.machine.binBuilt}.`, '');
 lines.push(`Run ${results.date} on ${results.machine.platform}, ${results.machine.cpus} CPUs, Node ${process.version}${KUBECTL ? `, ${results.machine.kubectl}` : ', no kubectl'}; medians of ${RUNS} cold runs after ${WARMUP} warm-ups (fleets: ${FLEET_RUNS}), contenders interleaved.`);
 lines.push('');
 function table(title, rows, base, baseLabel) {

@@ -6,18 +6,24 @@
 // cached in node_modules/.cache/istiops-bun) and hands it to bun with --compile-executable-path.
 //
 //   node scripts/build-binary.mjs                 host + every target
-//   ISTIOPS_BINARY_TARGETS=host                   only dist/bin/istiops
+//   ISTIOPS_BINARY_TARGETS=host                   dist/bin/istiops and its copy dist/bin/istiops-<this os>-<arch>
 //   ISTIOPS_BINARY_TARGETS=linux-x64,darwin-arm64 host + these targets
 // Prints which targets were built; exits 1 only when the host executable could not be built.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const bunPkg = JSON.parse(readFileSync(join(root, 'node_modules/bun/package.json'), 'utf8'));
-const bun = join(root, 'node_modules/bun/bin/bun.exe');
+// bun's postinstall puts its platform binary at bin/bun.exe; when install scripts did not run, take it
+// from the optional dependency @oven/bun-<os>-<arch> directly.
+const bun = [
+  join(root, 'node_modules/bun/bin/bun.exe'),
+  join(root, `node_modules/@oven/bun-${process.platform}-${process.arch === 'arm64' ? 'aarch64' : process.arch}/bin/bun`),
+].find((p) => existsSync(p) && statSync(p).size > 1_000_000);
+if (!bun) throw new Error('no bun binary in node_modules: run npm ci (bun is a devDependency)');
 const outDir = join(root, 'dist/bin');
 const cacheDir = join(root, 'node_modules/.cache/istiops-bun');
 
@@ -30,10 +36,16 @@ export const TARGETS = {
 };
 const host = `${process.platform}-${process.arch}`;
 
-const requested = (process.env.ISTIOPS_BINARY_TARGETS ?? Object.keys(TARGETS).join(','))
-  .split(',')
-  .map((s) => s.trim())
-  .filter((s) => s && s !== 'host');
+// `host` stands for this machine's platform (a copy of dist/bin/istiops, no download).
+const requested = [
+  ...new Set(
+    (process.env.ISTIOPS_BINARY_TARGETS ?? Object.keys(TARGETS).join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && (s !== 'host' || host in TARGETS))
+      .map((s) => (s === 'host' ? host : s)),
+  ),
+];
 for (const t of requested) if (!(t in TARGETS)) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
 
 // The precompiled validators are part of the sources bun bundles.
