@@ -24,7 +24,7 @@ export interface SchemaSubject {
   readonly spec?: unknown;
 }
 
-/** Why an object failed its schema: ajv's errors, and the text @kubernetes-models/validate would put in its error. */
+/** Why an object failed its schema: the errors @kubernetes-models/validate would report (nullable-branch noise removed). */
 export interface SchemaFailure {
   readonly errors: readonly AjvErrorObject[];
 }
