@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.bench/', 'docs/api/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.bench/', 'docs/api/', 'src/app/validators/generated/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

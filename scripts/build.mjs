@@ -1,11 +1,17 @@
-// Builds dist/: the CLI and the library as ESM bundles (esbuild; code splitting keeps dynamic imports
-// as lazily loaded chunks), then the .d.ts files with tsc.
+// Builds dist/: first the precompiled Istio schema validators (scripts/generate-validators.mjs, into the
+// gitignored src/app/validators/generated/), then the CLI and the library as ESM bundles (esbuild; code
+// splitting keeps dynamic imports as lazily loaded chunks), then the .d.ts files with tsc.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// dist/bin and dist/release (single executables, release archives) are built by their own scripts and kept.
+const dist = new URL('../dist/', import.meta.url);
+for (const entry of existsSync(dist) ? readdirSync(dist) : []) {
+  if (entry !== 'bin' && entry !== 'release') rmSync(new URL(entry, dist), { recursive: true, force: true });
+}
+execFileSync(process.execPath, [new URL('generate-validators.mjs', import.meta.url).pathname], { stdio: 'inherit' });
 
 const common = {
   bundle: true,

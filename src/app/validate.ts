@@ -5,34 +5,19 @@ import { sameHost } from '../domain/names.js';
 import { namespaceOf } from '../domain/plan-common.js';
 import { subsetUses } from '../domain/route-model.js';
 
-interface ValidationIssue {
-  instancePath?: string;
-  message?: string;
-}
-
 /**
- * Validates an object against Istio's published schema (`@kubernetes-models/istio`, loaded only when a
- * write is planned). v1 is schema-identical to v1beta1, which that package models.
- * @throws ApiError listing the schema errors.
+ * Validates an object against Istio's published schema: the schemas of `@kubernetes-models/istio`,
+ * compiled into standalone validators at build time (src/app/validators, loaded only when a write is
+ * planned). v1 is schema-identical to v1beta1, which that package models; v1alpha3 has its own.
+ * @throws ApiError listing the schema errors as `<JSON pointer> <message>`, separated by `; `.
  */
 export async function validateSchema(obj: IstioObject): Promise<void> {
-  const version = obj.apiVersion.endsWith('/v1alpha3') ? 'v1alpha3' : 'v1beta1';
-  const model =
-    obj.kind === 'VirtualService'
-      ? version === 'v1alpha3'
-        ? (await import('@kubernetes-models/istio/networking.istio.io/v1alpha3/VirtualService')).VirtualService
-        : (await import('@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService')).VirtualService
-      : version === 'v1alpha3'
-        ? (await import('@kubernetes-models/istio/networking.istio.io/v1alpha3/DestinationRule')).DestinationRule
-        : (await import('@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule')).DestinationRule;
-  try {
-    // The model validates the data it was built from; apiVersion/kind are fixed by the class.
-    new model({ metadata: obj.metadata, spec: obj.spec }).validate();
-  } catch (e) {
-    const issues = (e as { errors?: ValidationIssue[] }).errors ?? [];
-    const text = issues.length > 0 ? issues.map((i) => `${i.instancePath ?? ''} ${i.message ?? ''}`.trim()).join('; ') : String(e);
-    throw new ApiError(`${describeObject(obj)} would be invalid: ${text}`, { cause: e });
-  }
+  const { checkIstioSchema } = await import('./validators/istio-schema.js');
+  const failure = checkIstioSchema(obj);
+  if (!failure) return;
+  const text =
+    failure.errors.length > 0 ? failure.errors.map((i) => `${i.instancePath} ${i.message ?? ''}`.trim()).join('; ') : 'Error: No errors';
+  throw new ApiError(`${describeObject(obj)} would be invalid: ${text}`, { cause: failure });
 }
 
 function subsetReferences(vs: VirtualService, ns: string): Set<string> {

@@ -1,4 +1,8 @@
-/** Runs the built CLI (dist/cli.js) as a subprocess, as users and CI pipelines do. */
+/**
+ * Runs the built CLI (dist/cli.js) as a subprocess, as users and CI pipelines do; or, when the
+ * environment variable ISTIOPS_BIN names a single executable (`npm run build:binary` makes
+ * dist/bin/istiops), that executable instead.
+ */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +11,8 @@ import { join, relative, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
 export const EXAMPLES = join(ROOT, 'examples/manifests');
+/** The single executable under test, when ISTIOPS_BIN is set (absolute, or relative to the repository). */
+export const BIN = process.env['ISTIOPS_BIN'] ? resolve(ROOT, process.env['ISTIOPS_BIN']) : undefined;
 
 export interface CliResult {
   readonly code: number;
@@ -14,11 +20,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node dist/cli.js ...args` with a clean environment (no KUBECONFIG, HOME in a temp dir unless given). */
+/** Runs `node dist/cli.js ...args` (or `$ISTIOPS_BIN ...args`) with a clean environment (no KUBECONFIG, HOME in a temp dir unless given). */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: tmpdir(), NO_COLOR: '1', ...options.env };
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const [file, argv] = BIN ? [BIN, [...args]] : [process.execPath, [CLI, ...args]];
+    execFile(file, argv, { env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       done({ code, stdout, stderr });
     });
