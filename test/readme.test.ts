@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, copyExamples, runCli } from './support/cli.js';
@@ -52,11 +53,12 @@ describe('the README stays true', () => {
   });
 
   it('prints what the README shows for every $ istiops line, run in order on a copy of the examples', async () => {
-    const dir = copyExamples();
+    // As in the README: `manifests` is a copy of the examples in the working directory.
+    const cwd = mkdtempSync(join(tmpdir(), 'istiops-readme-'));
+    cpSync(copyExamples(), join(cwd, 'manifests'), { recursive: true });
     for (const example of list) {
-      const args = example.args.map((a) => (a === 'manifests' ? dir : a));
-      const res = await runCli(args);
-      const shown = `${res.stderr}${res.stdout}`.replaceAll(dir, 'manifests').replace(/\n+$/, '').split('\n');
+      const res = await runCli(example.args, { cwd });
+      const shown = `${res.stderr}${res.stdout}`.replace(/\n+$/, '').split('\n');
       expect({ line: example.line, code: res.code, output: shown }).toEqual({ line: example.line, code: example.exitCode, output: example.output });
     }
   });

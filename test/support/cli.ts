@@ -21,11 +21,11 @@ export interface CliResult {
 }
 
 /** Runs `node dist/cli.js ...args` (or `$ISTIOPS_BIN ...args`) with a clean environment (no KUBECONFIG, HOME in a temp dir unless given). */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: tmpdir(), NO_COLOR: '1', ...options.env };
   return new Promise((done) => {
     const [file, argv] = BIN ? [BIN, [...args]] : [process.execPath, [CLI, ...args]];
-    execFile(file, argv, { env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(file, argv, { env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}) }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       done({ code, stdout, stderr });
     });
