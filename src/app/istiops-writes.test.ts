@@ -129,3 +129,70 @@ describe('interruption (design rule 12)', () => {
     expect(events).toEqual([]);
   });
 });
+
+/** A cluster-like store of many VirtualService/DestinationRule pairs that records how many writes were in flight at once. */
+class FleetStore implements RouteStore {
+  readonly kind = 'kubernetes' as const;
+  readonly objects: IstioObject[];
+  readonly log: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(pairs: number) {
+    this.objects = [];
+    for (let i = 0; i < pairs; i++) {
+      const host = `svc-${i}`;
+      const subset = `${host}-1-default`;
+      this.objects.push(
+        virtualService({ name: host, hosts: [host], labels: { fleet: 'yes' }, http: [{ route: [{ destination: { host, subset } }] }] }),
+        destinationRule({ name: host, host, labels: { fleet: 'yes' }, subsets: [{ name: subset, labels: { app: host, build: '1' } }] }),
+      );
+    }
+  }
+  read(_q: ReadQuery): Promise<RoutingState> {
+    const copy = structuredClone(this.objects);
+    const vss = copy.filter((o) => o.kind === 'VirtualService');
+    return Promise.resolve(state({ virtualServices: vss, destinationRules: copy.filter((o) => o.kind === 'DestinationRule'), readiness: 'none', otherVirtualServices: [] }));
+  }
+  async write(object: IstioObject, _o: WriteOptions): Promise<IstioObject> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.log.push(object.kind);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight--;
+    return object;
+  }
+}
+
+describe('writing many objects (bounded concurrency, issue 10)', () => {
+  const fleet = { namespace: 'default', labelSelector: 'fleet=yes' };
+
+  it.each([1, 3, 8])('keeps at most %i writes in flight, and uses them', async (concurrency) => {
+    const store = new FleetStore(20);
+    const istiops = new Istiops(store, { concurrency, validate: false, sleep: () => Promise.resolve() });
+    // A fault on every general route of the fleet: 20 VirtualServices in one phase.
+    const outcome = await istiops.fault(fleet, { delay: { fixedDelayMs: 100, percentage: 1 } });
+    expect(outcome.written).toHaveLength(20);
+    expect(store.maxInFlight).toBe(concurrency);
+  });
+
+  it('writes the VirtualServices before the DestinationRules that lose subsets (break after make)', async () => {
+    const store = new FleetStore(12);
+    for (const o of store.objects) {
+      const host = o.metadata.name;
+      if (o.kind === 'VirtualService') o.spec.http?.unshift({ name: `${host}-2-default`, match: [{ headers: { 'x-b': { exact: '2' } } }], route: [{ destination: { host, subset: `${host}-2-default` } }] });
+      else o.spec.subsets?.push({ name: `${host}-2-default`, labels: { app: host, build: '2' } });
+    }
+    const istiops = new Istiops(store, { concurrency: 4, validate: false, sleep: () => Promise.resolve() });
+    const outcome = await istiops.clear(fleet, { mode: 'hard' });
+    expect(outcome.written).toHaveLength(24);
+    expect(store.log.lastIndexOf('VirtualService')).toBeLessThan(store.log.indexOf('DestinationRule'));
+  });
+
+  it('adds subsets in every DestinationRule first, then waits once, then writes the VirtualServices', async () => {
+    const store = new FleetStore(1);
+    const events: string[] = [];
+    const istiops = new Istiops(store, { concurrency: 8, propagationWaitMs: 3000, validate: false, sleep: () => Promise.resolve(), onProgress: (e) => e.kind !== 'retry' && events.push(e.kind) });
+    await istiops.shift(fleet, { destination: { host: 'svc-0', port: 80 }, build: '2', podSelector: { app: 'svc-0', build: '2' }, traffic: { kind: 'headers', headers: { 'x-b': '2' }, regex: false } });
+    expect(events).toEqual(['written', 'propagation-wait', 'written']);
+  });
+});

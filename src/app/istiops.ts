@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, InterruptedError, IstiopsError, OutcomeUnknownError, PartialWriteError, TransientError, UsageError } from '../errors.js';
-import type { Change, Plan } from '../domain/changes.js';
+import pLimit from 'p-limit';
+import type { Change, Plan, PlannedWrite } from '../domain/changes.js';
 import { describeObject, type DestinationRule, type IstioObject } from '../domain/istio.js';
 import { resolveHost } from '../domain/names.js';
 import { parseLabelSelector, type LabelSelector } from '../domain/label-selector.js';
@@ -60,6 +61,11 @@ export interface IstiopsOptions {
   readonly retryDeadlineMs?: number;
   /** Wait after writing a DestinationRule that adds a subset, against a cluster (design rule 3). Default 3000. */
   readonly propagationWaitMs?: number;
+  /**
+   * Writes sent at once within one make-before-break phase (many VirtualServices, many
+   * DestinationRules). Default 8; `--concurrency` on the command line.
+   */
+  readonly concurrency?: number;
   /** Validate every object against Istio's schema before writing. Default true. */
   readonly validate?: boolean;
   readonly onProgress?: (event: ProgressEvent) => void;
@@ -190,7 +196,9 @@ export class Istiops {
     /** Writes whose outcome is unknown and that no later attempt has written since. */
     let unknown: string[] = [];
     let attempts = 0;
-    let pending: string[] = [];
+    /** Objects of the current plan not written yet (a set: fleets write thousands). */
+    let pending = new Set<string>();
+    const writtenSet = new Set<string>();
     /** `host\0subset` of every subset the DestinationRules held at the first read. */
     let existingAtFirstRead: Set<string> | undefined;
     /** Subsets this command already waited for after they appeared. */
@@ -201,7 +209,7 @@ export class Istiops {
     const signal = run.signal;
     const stopIfInterrupted = (next: string | undefined): void => {
       if (!signal?.aborted) return;
-      throw interruptedError(signal, next, written, pending, unknown);
+      throw interruptedError(signal, next, written, [...pending], unknown);
     };
     try {
       return await this.withRetries(async () => {
@@ -218,29 +226,23 @@ export class Istiops {
         checkSubsetReferences(p.writes, state.destinationRules, state.namespace);
         if (this.options.validate !== false) for (const w of p.writes) await validateSchema(w.after);
         if (dryRun === 'client') return { plan: p, written, dryRun, attempts };
-        pending = p.writes.map((w) => describeObject(w.after, state.namespace));
-        for (const w of p.writes) {
+        pending = new Set(p.writes.map((w) => describeObject(w.after, state.namespace)));
+        const changesOf = new Map<string, Change[]>();
+        for (const c of p.changes) {
+          const key = `${c.kind} ${c.namespace}/${c.name}`;
+          const list = changesOf.get(key);
+          if (list) list.push(c);
+          else changesOf.set(key, [c]);
+        }
+        const writeOne = async (w: PlannedWrite): Promise<void> => {
           const name = describeObject(w.after, state.namespace);
-          if (waits && w.after.kind === 'VirtualService') {
-            const before = subsetReferences(w.before, state.namespace);
-            const firstUses = [...subsetReferences(w.after, state.namespace)].filter(
-              (k) => !before.has(k) && !existingAtFirstRead?.has(k) && !propagated.has(k),
-            );
-            if (firstUses.length > 0) {
-              stopIfInterrupted(name);
-              this.options.onProgress?.({ kind: 'propagation-wait', delayMs: waitMs });
-              await this.pause(waitMs, signal);
-              stopIfInterrupted(name);
-              for (const k of firstUses) propagated.add(k);
-            }
-          }
           stopIfInterrupted(name);
           if (w.after.kind === 'DestinationRule') {
             // A subset this write adds (again) is new, whatever the first read saw: wait before using it.
             const had = subsetKeys([w.before as DestinationRule], state.namespace);
             for (const k of subsetKeys([w.after], state.namespace)) {
               if (!had.has(k)) {
-                existingAtFirstRead.delete(k);
+                existingAtFirstRead?.delete(k);
                 propagated.delete(k);
               }
             }
@@ -251,18 +253,46 @@ export class Istiops {
             if (e instanceof OutcomeUnknownError && !unknown.includes(name)) unknown.push(name);
             throw e;
           }
-          unknown = unknown.filter((n) => n !== name);
-          if (!written.includes(name)) written.push(name);
-          pending = pending.filter((n) => n !== name);
-          const changes = p.changes.filter((c) => `${c.kind} ${c.namespace}/${c.name}` === name);
-          this.options.onProgress?.({ kind: 'written', object: name, changes });
+          if (unknown.includes(name)) unknown = unknown.filter((n) => n !== name);
+          if (!writtenSet.has(name)) {
+            writtenSet.add(name);
+            written.push(name);
+          }
+          pending.delete(name);
+          this.options.onProgress?.({ kind: 'written', object: name, changes: changesOf.get(name) ?? [] });
+        };
+        // Make before break, in phases (the plan is ordered: subset-adding DestinationRules, then
+        // VirtualServices, then subset-removing DestinationRules). Within a phase the writes go out
+        // together, at most `concurrency` at a time; one propagation wait separates the phases.
+        const limit = pLimit(Math.max(1, this.options.concurrency ?? 8));
+        for (const phase of writePhases(p.writes)) {
+          if (waits && phase[0]?.after.kind === 'VirtualService') {
+            const firstUses = new Set<string>();
+            for (const w of phase) {
+              const before = subsetReferences(w.before, state.namespace);
+              for (const k of subsetReferences(w.after, state.namespace)) {
+                if (!before.has(k) && !existingAtFirstRead.has(k) && !propagated.has(k)) firstUses.add(k);
+              }
+            }
+            if (firstUses.size > 0) {
+              const next = describeObject(phase[0].after, state.namespace);
+              stopIfInterrupted(next);
+              this.options.onProgress?.({ kind: 'propagation-wait', delayMs: waitMs });
+              await this.pause(waitMs, signal);
+              stopIfInterrupted(next);
+              for (const k of firstUses) propagated.add(k);
+            }
+          }
+          const results = await Promise.allSettled(phase.map((w) => limit(() => writeOne(w))));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
         }
         return { plan: p, written, dryRun, attempts };
       }, signal);
     } catch (e) {
       if (e instanceof InterruptedError) throw e;
       if ((written.length > 0 || unknown.length > 0) && dryRun === 'none' && e instanceof IstiopsError) {
-        const notWritten = pending.filter((n) => !written.includes(n) && !unknown.includes(n));
+        const notWritten = [...pending].filter((n) => !writtenSet.has(n) && !unknown.includes(n));
         const parts = [
           written.length > 0 ? `Written: ${written.join(', ')}` : undefined,
           unknown.length > 0 ? `outcome unknown: ${unknown.join(', ')}` : undefined,
@@ -380,4 +410,22 @@ function interruptedError(signal: AbortSignal, next: string | undefined, written
     notWritten,
     unknown: [...unknown],
   });
+}
+
+/**
+ * Splits planned writes (already in make-before-break order, see `orderWrites`) into phases that may be
+ * written together: subset-adding DestinationRules, VirtualServices, then the other DestinationRules.
+ */
+function writePhases(writes: readonly PlannedWrite[]): PlannedWrite[][] {
+  const rank = (w: PlannedWrite): number => (w.after.kind === 'VirtualService' ? 1 : w.addsSubsets ? 0 : 2);
+  const phases: PlannedWrite[][] = [];
+  let current = -1;
+  for (const w of writes) {
+    if (rank(w) !== current) {
+      phases.push([]);
+      current = rank(w);
+    }
+    phases.at(-1)?.push(w);
+  }
+  return phases;
 }

@@ -48,14 +48,15 @@ export interface CommandModule {
 export async function openIstiops(g: Globals, io: CliIO, onProgress: (e: ProgressEvent) => void): Promise<{ istiops: Istiops; namespace: string }> {
   const { Istiops } = await import('../app/istiops.js');
   if (g.manifests.length > 0) {
+    // Files are local and locked one at a time: concurrent writes would only queue on the locks.
     const { ManifestStore } = await import('../store/manifest-store.js');
-    return { istiops: new Istiops(new ManifestStore({ paths: g.manifests }), { onProgress }), namespace: g.namespace ?? 'default' };
+    return { istiops: new Istiops(new ManifestStore({ paths: g.manifests }), { onProgress, concurrency: 1 }), namespace: g.namespace ?? 'default' };
   }
   const { loadKubeConfig, contextNamespace } = await import('../store/kubeconfig.js');
   const { KubernetesStore } = await import('../store/kube-store.js');
   const kc = await loadKubeConfig({ kubeconfig: g.kubeconfig, context: g.context, env: io.env });
   const store = new KubernetesStore(kc, { requestTimeoutMs: g.requestTimeoutMs });
-  const istiops = new Istiops(store, { onProgress, propagationWaitMs: g.propagationWaitMs, retryDeadlineMs: g.requestTimeoutMs });
+  const istiops = new Istiops(store, { onProgress, propagationWaitMs: g.propagationWaitMs, retryDeadlineMs: g.requestTimeoutMs, concurrency: g.concurrency });
   return { istiops, namespace: g.namespace ?? contextNamespace(kc) };
 }
 

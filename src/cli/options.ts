@@ -78,6 +78,7 @@ export interface GlobalFlags {
   dryRun?: string;
   requestTimeout?: string;
   propagationWait?: string;
+  concurrency?: string;
   force?: boolean;
 }
 
@@ -95,6 +96,8 @@ export interface Globals {
   readonly requestTimeoutMs: number;
   /** Milliseconds. */
   readonly propagationWaitMs: number;
+  /** Writes sent at once within one make-before-break phase, 1..64. */
+  readonly concurrency: number;
   readonly force: boolean;
 }
 
@@ -117,6 +120,7 @@ export function addGlobalOptions(program: Command): Command {
     )
     .addOption(scalar('--request-timeout <duration>', 'timeout of each API request, e.g. 500ms, 30s, 1m; 0: none (default: 30s)'))
     .addOption(scalar('--propagation-wait <duration>', 'wait after adding a subset before the VirtualService uses it (default: 3s)'))
+    .addOption(scalar('--concurrency <n>', 'writes sent at once when many objects change, 1..64 (default: 8)'))
     .option('--force', 'shift weight to a subset with no ready pod; roll back a build that carries most of a route');
 }
 
@@ -138,8 +142,15 @@ export function globalsOf(cmd: Command): Globals {
     dryRun,
     requestTimeoutMs: parseDuration(flags.requestTimeout ?? '30s', '--request-timeout'),
     propagationWaitMs: parseDuration(flags.propagationWait ?? '3s', '--propagation-wait'),
+    concurrency: parseConcurrency(flags.concurrency ?? '8'),
     force: flags.force === true,
   };
+}
+
+/** `--concurrency`: an integer 1..64. @throws UsageError naming the flag. */
+export function parseConcurrency(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 64) throw new UsageError(`--concurrency "${text}": must be an integer from 1 to 64`);
+  return Number(text);
 }
 
 /* ---- traffic flags, one definition each ---- */

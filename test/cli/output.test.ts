@@ -82,6 +82,7 @@ describe('OutcomePrinter', () => {
     dryRun: 'none',
     requestTimeoutMs: 30_000,
     propagationWaitMs: 3000,
+    concurrency: 8,
     force: false,
   });
 
