@@ -1,12 +1,13 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../errors.js';
 import type { Gate, GateContext, GateResult } from '../gates/gate.js';
 import { ManifestStore } from '../store/manifest-store.js';
 import { CanaryStepError, runCanary, type CanaryEvent, type CanaryRequest } from './canary.js';
 import { Istiops } from './istiops.js';
+import { snapshotFiles } from '../../test/support/cli.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../examples/manifests');
 const selection = { namespace: 'default', labelSelector: 'app=api-domain' };
@@ -17,19 +18,6 @@ const request = (steps: number[], promote = true): CanaryRequest => ({
   steps,
   promote,
 });
-
-function files(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'istiops-canary-'));
@@ -46,7 +34,7 @@ function setup() {
     const route = report.virtualServices[0]?.http.find((r) => r.catchAll);
     return Object.fromEntries((route?.destinations ?? []).map((d) => [d.subset ?? d.host, d.weight]));
   };
-  return { dir, istiops, events, waits, sleep, weights, before: files(dir), onEvent: (e: CanaryEvent) => events.push(e) };
+  return { dir, istiops, events, waits, sleep, weights, before: snapshotFiles(dir), onEvent: (e: CanaryEvent) => events.push(e) };
 }
 
 /** A gate that answers from a script and records what it was asked. */
@@ -107,7 +95,7 @@ describe('runCanary', () => {
     const result = await runCanary(t.istiops, selection, request([10, 60, 100]), { gate, intervalMs: 5, sleep: t.sleep, onEvent: t.onEvent });
     expect(result).toMatchObject({ outcome: 'rolled-back', step: 2, weight: 60, gate: { pass: false, value: 0.3 } });
     expect(rollback).toHaveBeenCalledWith(selection, { by: 'build', build: '2', destination: { host: 'api-domain', port: 5000 } }, { force: true });
-    expect(files(t.dir)).toEqual(t.before);
+    expect(snapshotFiles(t.dir)).toEqual(t.before);
     expect(t.events.at(-1)).toMatchObject({ kind: 'rolled-back', weight: 60 });
   });
 
@@ -116,7 +104,7 @@ describe('runCanary', () => {
     const gate: Gate = { check: () => Promise.reject(new Error('metrics backend exploded')) };
     const result = await runCanary(t.istiops, selection, request([10, 100]), { gate, intervalMs: 0, sleep: t.sleep });
     expect(result).toMatchObject({ outcome: 'rolled-back', weight: 10, gate: { pass: false, reason: 'the gate threw: metrics backend exploded' } });
-    expect(files(t.dir)).toEqual(t.before);
+    expect(snapshotFiles(t.dir)).toEqual(t.before);
   });
 
   it('an interruption during the wait keeps the weight and returns the remaining steps', async () => {
@@ -153,7 +141,7 @@ describe('runCanary', () => {
     controller.abort('SIGINT');
     const result = await runCanary(t.istiops, selection, request([10, 100]), { intervalMs: 0, signal: controller.signal });
     expect(result).toMatchObject({ outcome: 'interrupted', weight: 0, remainingSteps: [10, 100] });
-    expect(files(t.dir)).toEqual(t.before);
+    expect(snapshotFiles(t.dir)).toEqual(t.before);
   });
 
   it('a dry run plans the first step and writes nothing', async () => {
@@ -163,7 +151,7 @@ describe('runCanary', () => {
     if (result.outcome !== 'planned') throw new Error('unreachable');
     expect(result.firstStep.plan.changes.map((c) => c.op)).toEqual(['add-subset', 'set-destinations']);
     expect(t.waits).toEqual([]);
-    expect(files(t.dir)).toEqual(t.before);
+    expect(snapshotFiles(t.dir)).toEqual(t.before);
   });
 
   it('a step that fails stops the canary with the weight the build keeps', async () => {
@@ -184,6 +172,6 @@ describe('runCanary', () => {
   ])('refuses steps $steps (promote $promote) before writing', async ({ steps, promote }) => {
     const t = setup();
     await expect(runCanary(t.istiops, selection, request(steps, promote), { intervalMs: 0 })).rejects.toThrow(UsageError);
-    expect(files(t.dir)).toEqual(t.before);
+    expect(snapshotFiles(t.dir)).toEqual(t.before);
   });
 });
