@@ -25,7 +25,8 @@ export type { ReadinessPolicy, ShiftOptions } from './domain/plan-shift.js';
 export { planRollback } from './domain/plan-rollback.js';
 export type { RollbackOptions } from './domain/plan-rollback.js';
 export { planMirror, planMirrorRemove } from './domain/plan-mirror.js';
-export { planFault, planFaultRemove } from './domain/plan-fault.js';
+export type { MirrorOptions } from './domain/plan-mirror.js';
+export { durationText, faultOf, faultRouteName, planFault, planFaultRemove } from './domain/plan-fault.js';
 export { planClear } from './domain/plan-clear.js';
 export { buildTrafficReport } from './domain/show.js';
 export { narrowState } from './domain/narrow.js';
@@ -42,7 +43,7 @@ export { classifyRoutes, classifyVirtualService, generalRoutesOfHost, isCatchAll
 export type { ManagedRoute, RouteFacts, SubsetUse, Unreachable } from './domain/route-model.js';
 export { apportion } from './domain/weights.js';
 export { ReadinessIndex } from './domain/readiness.js';
-export type { Readiness } from './domain/readiness.js';
+export type { Labels, Readiness } from './domain/readiness.js';
 export { resolveHost, subsetNameFor } from './domain/names.js';
 
 export type { FilePreview, ReadQuery, ReadinessQuery, RouteStore, WatchEvent, WriteOptions } from './store/route-store.js';

@@ -94,7 +94,7 @@ const never = new AbortController().signal;
  * When `signal` aborts, the shift under way finishes, nothing more is written, and the result is
  * `interrupted` with the current weight and the remaining steps.
  *
- * @throws UsageError on bad steps (see {@link checkCanarySteps}); {@link CanaryStepError} when a step's
+ * @throws UsageError on bad steps (see `checkCanarySteps`); {@link CanaryStepError} when a step's
  * shift fails (the build keeps the previous weight); {@link CanaryRollbackError} when the rollback fails.
  */
 export async function runCanary(istiops: Istiops, selection: Selection, request: CanaryRequest, options: CanaryOptions): Promise<CanaryResult> {

@@ -39,7 +39,7 @@ export interface ShiftOptions {
 /**
  * Plans `shift` (design: command table, `shift`):
  * 1. ensures the build's subset `<service>-<build>-<namespace>` in the one right DestinationRule
- *    (see {@link chooseDestinationRule});
+ *    (see `chooseDestinationRule` in `edits.ts`);
  * 2. in every selected VirtualService that has routes of the destination host:
  *    - headers: in front of each general route of the host, a managed route named after the subset
  *      that matches what that route matches **and** carries all the headers (exact, or RE2 regex),

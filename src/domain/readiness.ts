@@ -6,7 +6,8 @@ export type Readiness =
   | { readonly known: true; readonly ready: number; readonly note?: string }
   | { readonly known: false; readonly why: string };
 
-type Labels = Readonly<Record<string, string>>;
+/** Kubernetes labels, `{key: value}`. */
+export type Labels = Readonly<Record<string, string>>;
 
 const text = (labels: Labels): string =>
   Object.entries(labels)

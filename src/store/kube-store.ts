@@ -41,7 +41,7 @@ interface ListSpec {
 
 /**
  * Reads and writes VirtualServices and DestinationRules through the Kubernetes API over one
- * keep-alive connection pool ({@link KubeTransport}; client-node only for the kubeconfig).
+ * keep-alive connection pool (`KubeTransport`; client-node only for the kubeconfig).
  * Costs per read (design rule 8), sent together: the VirtualService and DestinationRule lists
  * (server-side `labelSelector`; with `subsetUsers` one VirtualService list across all namespaces),
  * the Service list and the pod list of the namespace when readiness matters. No discovery while the

@@ -34,7 +34,7 @@ export interface KubeconfigOptions {
  * does not read, is handed to it as a token file that is read again before requests and wins over
  * `token` (client-go's rule).
  * @throws UsageError when `--context` names no context, `--kubeconfig` does not exist, or the current
- *   cluster is unusable ({@link checkKubeConfig}); RuntimeError when no configuration can be found or
+ *   cluster is unusable (`checkKubeConfig`); RuntimeError when no configuration can be found or
  *   a file cannot be parsed.
  */
 export async function loadKubeConfig(options: KubeconfigOptions): Promise<KubeConfig> {
