@@ -7,7 +7,7 @@
  *   node --experimental-strip-types examples/library-usage.ts <manifests-folder>   (Node 22.6+)
  *   npx tsx examples/library-usage.ts <manifests-folder>
  */
-import { Istiops, ManifestStore, formatChange, runCanary, type CanaryEvent, type Gate, type GateResult, type ShiftRequest } from 'istiops';
+import { Istiops, ManifestStore, formatChange, type CanaryEvent, type Gate, type GateResult, type ShiftRequest } from 'istiops';
 
 /** Sends `percent` of api-domain's traffic to build 2 and returns the lines of changes and the new weights. */
 export async function canaryStep(manifests: string, percent: number): Promise<{ changes: string[]; weights: string[] }> {
@@ -61,8 +61,7 @@ export async function canary(manifests: string, steps: number[], gate: Gate): Pr
     if (e.kind === 'rolled-back') log.push(`rolled back from ${e.weight}%`);
     if (e.kind === 'promoted') log.push('promoted');
   };
-  const result = await runCanary(
-    istiops,
+  const result = await istiops.canary(
     { namespace: 'default', labelSelector: 'app=api-domain' },
     { destination: { host: 'api-domain', port: 5000 }, build: '2', podSelector: { app: 'api-domain', build: '2' }, steps },
     { gate, intervalMs: 0, onEvent },

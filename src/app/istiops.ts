@@ -15,6 +15,7 @@ import type { ClearRequest, FaultRemoveRequest, FaultRequest, MirrorRemoveReques
 import { buildTrafficReport, type TrafficReport } from '../domain/show.js';
 import type { RoutingState } from '../domain/state.js';
 import type { ReadQuery, ReadinessQuery, RouteStore } from '../store/route-store.js';
+import type { CanaryOptions, CanaryRequest, CanaryResult } from './canary.js';
 import { checkSubsetReferences, validateSchema } from './validate.js';
 
 /** Which objects a command works on: a namespace and a label selector (text or parsed). */
@@ -151,6 +152,16 @@ export class Istiops {
   /** `mirror --remove`: take a build's mirror off. See {@link planMirrorRemove}. */
   unmirror(selection: Selection, request: MirrorRemoveRequest, run: RunOptions = {}): Promise<Outcome> {
     return this.execute(this.query(selection, { kind: 'none' }, false), (state) => planMirrorRemove(narrowState(state), request), run);
+  }
+
+  /**
+   * `canary`: a progressive weight shift, each step an ordinary {@link Istiops.shift}, checked by
+   * `options.gate` between steps; a failing gate rolls the build back. See `runCanary` in
+   * `app/canary.ts` (loaded on first use).
+   */
+  async canary(selection: Selection, request: CanaryRequest, options: CanaryOptions): Promise<CanaryResult> {
+    const { runCanary } = await import('./canary.js');
+    return runCanary(this, selection, request, options);
   }
 
   /** `fault`: set a fault on the general routes, or on managed header routes. See {@link planFault}. */
