@@ -77,8 +77,12 @@ export async function runMutation(
   const { istiops, namespace } = await openIstiops(g, io, (e) => printer.progress(e));
   // Interrupted (design rule 12): stop before the next write, say what was written, exit 130/143.
   const signal = g.dryRun === 'client' ? undefined : io.interrupts?.();
-  const outcome = await act(istiops, namespace, { dryRun: g.dryRun, force: g.force, ...(signal !== undefined ? { signal } : {}) });
-  await printer.finish(outcome, istiops.store);
+  try {
+    const outcome = await act(istiops, namespace, { dryRun: g.dryRun, force: g.force, ...(signal !== undefined ? { signal } : {}) });
+    await printer.finish(outcome, istiops.store);
+  } finally {
+    await istiops.store.close?.();
+  }
 }
 
 /**

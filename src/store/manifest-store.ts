@@ -522,6 +522,14 @@ export class ManifestStore implements RouteStore {
     return clone(object);
   }
 
+  /**
+   * Releases the file locks this store still holds (taken by a read after a conflict). Call it when
+   * done; a process exit releases them too, but not under every runtime.
+   */
+  async close(): Promise<void> {
+    await this.#releaseLocks();
+  }
+
   /** Releases the locks taken by the last read. */
   async #releaseLocks(): Promise<void> {
     if (this.#idle !== undefined) clearTimeout(this.#idle);

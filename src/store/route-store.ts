@@ -89,4 +89,6 @@ export interface RouteStore {
    * anything: the manifest-mode dry-run diff. Absent on stores without files.
    */
   previewFiles?(objects: readonly IstioObject[]): Promise<readonly FilePreview[]>;
+  /** Releases what the store holds (file locks, kept-alive connections); the store is not used after. */
+  close?(): Promise<void> | void;
 }
