@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyExamples, runCli, snapshotFiles } from '../support/cli.js';
+import { copyExamples, expectUsageError, runCli, snapshotFiles } from '../support/cli.js';
 
 /**
  * Invalid input exits 2 with one line naming the flag, before anything is read or written: the
@@ -78,13 +78,6 @@ describe('bad input exits 2 and writes nothing', () => {
 
   it.each(cases)('$name', async ({ args, mentions }) => {
     // Every case runs against the manifests, except the one that tests the --manifests conflict itself.
-    const res = await runCli([...args, '--manifests', dir]);
-    expect(res.code, res.stderr).toBe(2);
-    const lines = res.stderr.trim().split('\n');
-    expect(lines, res.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^istiops: /);
-    expect(res.stderr).toContain(mentions);
-    expect(res.stderr).not.toMatch(/\n\s+at /);
-    expect(snapshotFiles(dir)).toEqual(before);
+    expectUsageError(await runCli([...args, '--manifests', dir]), mentions, dir, before);
   });
 });

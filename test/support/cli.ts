@@ -4,6 +4,7 @@
  * dist/bin/istiops), that executable instead.
  */
 import { execFile } from 'node:child_process';
+import { expect } from 'vitest';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -51,4 +52,19 @@ export function snapshotFiles(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * Asserts a refused invocation (design rule 1): exit 2, one `istiops: ...` line on stderr naming
+ * `mentions`, no stack, nothing on stdout, and the files under `dir` as they were (`before`).
+ */
+export function expectUsageError(res: CliResult, mentions: string, dir: string, before: Record<string, string>): void {
+  expect(res.code, res.stderr).toBe(2);
+  const lines = res.stderr.trim().split('\n');
+  expect(lines, res.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^istiops: /);
+  expect(res.stderr).toContain(mentions);
+  expect(res.stderr).not.toMatch(/\n\s+at /);
+  expect(res.stdout).toBe('');
+  expect(snapshotFiles(dir)).toEqual(before);
 }
