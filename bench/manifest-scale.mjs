@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'dist/cli.js');
+const cli = join(root, 'dist/istiops.cjs');
 if (!existsSync(cli)) {
-  console.error('dist/cli.js is missing: run `npm run build` first');
+  console.error('dist/istiops.cjs is missing: run `npm run build` first');
   process.exit(1);
 }
 const runs = Number(process.env.ISTIOPS_BENCH_RUNS ?? 3);

@@ -29,12 +29,12 @@ const WARMUP = Number(env.ISTIOPS_BENCH_WARMUP ?? 2);
 const FLEET_RUNS = Number(env.ISTIOPS_BENCH_FLEET_RUNS ?? 15);
 const FLEET_BUDGET_MS = Number(env.ISTIOPS_BENCH_FLEET_BUDGET ?? 900) * 1000;
 const FLEETS = (env.ISTIOPS_BENCH_FLEETS ?? '100,1000,5000').split(',').filter(Boolean).map(Number);
-const CLI = join(root, 'dist/cli.js');
+const CLI = join(root, 'dist/istiops.cjs');
 const BIN = env.ISTIOPS_BENCH_BIN ?? join(root, 'dist/bin/istiops');
 const HAS_BIN = existsSync(BIN);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const KUBECTL = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0 ? 'kubectl' : undefined;
-if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` (or `npm run bench`, which builds)');
+if (!existsSync(CLI)) throw new Error('dist/istiops.cjs is missing: run `npm run build` (or `npm run bench`, which builds)');
 
 const work = mkdtempSync(join(tmpdir(), 'istiops-bench-'));
 const home = join(work, 'home');
@@ -165,6 +165,8 @@ async function measure(group, contenders, { runs = RUNS, server, budgetMs } = {}
 
 const node = (args, opts) => [process.execPath, args, opts];
 const cli = (args, opts) => node([CLI, ...args], opts);
+/** The npm bin without its compile cache: what the first run of a command costs (scripts/cli-loader.cjs). */
+const cliNoCache = (args) => cli(args, { env: { ISTIOPS_COMPILE_CACHE: '0' } });
 const bin = (args, opts) => [BIN, args, opts];
 
 // ---------------------------------------------------------------------------------------------------
@@ -187,6 +189,8 @@ const local = [
   { id: 'version', label: 'istiops version', steps: [cli(['version'])] },
   { id: 'mshow', label: 'istiops traffic show --manifests', steps: [cli(mShow)] },
   { id: 'mshift', label: 'istiops traffic shift -w --dry-run --manifests', steps: [cli(mShift)] },
+  { id: 'version-nocache', label: 'istiops version (no compile cache)', steps: [cliNoCache(['version'])] },
+  { id: 'mshift-nocache', label: 'istiops traffic shift -w --dry-run --manifests (no compile cache)', steps: [cliNoCache(mShift)] },
 ];
 if (HAS_BIN) {
   local.push(
@@ -229,6 +233,7 @@ results.requestsSeen = { show: showLog.map((e) => `${e.method} ${withQuery(e)}`)
 
 const showGroup = [
   { id: 'show', label: 'istiops traffic show -o json', steps: [cli(show)] },
+  { id: 'show-nocache', label: 'istiops traffic show -o json (no compile cache)', steps: [cliNoCache(show)] },
   { id: 'floor', label: 'floor (node:https, keep-alive, lists in parallel)', steps: [node([join(root, 'bench/floor-show.mjs')], { env: { ...floorEnv, FLOOR_PATHS: JSON.stringify(showLists) } })] },
 ];
 if (KUBECTL) showGroup.push({ id: 'kubectl', label: 'kubectl get virtualservices,destinationrules -o json', steps: [['kubectl', ['get', 'virtualservices,destinationrules', '-n', 'default', '-l', 'app=api-domain', '-o', 'json', ...kc]]] });

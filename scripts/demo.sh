@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 cp -R examples/manifests "$work/"
 istiops() {
   echo "\$ istiops $*" | sed "s#$work/##g"
-  node dist/cli.js "$@"
+  node dist/istiops.cjs "$@"
   echo
 }
 build2=(-l app=api-domain -d api-domain:5000 -b 2 -p app=api-domain,build=2)

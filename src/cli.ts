@@ -1,7 +1,8 @@
-#!/usr/bin/env node
-// Entry of the bundled `istiops` / `kubectl-istiops` binary (and of `kubectl_complete-istiops`).
+// Entry of the CLI bundle dist/cli.cjs, run by the bin dist/istiops.cjs (`istiops`, `kubectl-istiops`,
+// `kubectl_complete-istiops`), and of the single executable.
 import { basename } from 'node:path';
 import { run } from './cli/main.js';
+import { onFirstSignal } from './cli/signals.js';
 
 // Dependencies of the Kubernetes client trigger Node deprecation warnings (punycode, url.parse) on
 // newer Node versions; they are not the user's concern and would break one-line error output.
@@ -11,22 +12,17 @@ if (!process.env['ISTIOPS_DEBUG']) process.noDeprecation = true;
 const asPlugin = /^kubectl[-_]/.test(basename(process.argv[1] ?? ''));
 
 /**
- * SIGINT/SIGTERM, for the commands that ask (`show --watch`): the first one aborts the signal and
- * the command ends cleanly; Node's default (end at once) comes back for a second one.
+ * SIGINT/SIGTERM, for the commands that ask (`show --watch`, writes): the first one aborts the signal
+ * and the command ends cleanly; Node's default (end at once) comes back for a second one.
  */
 function interrupts(): AbortSignal {
   const controller = new AbortController();
-  const handler = (name: NodeJS.Signals): void => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-    controller.abort(name);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  onFirstSignal((name) => controller.abort(name));
   return controller.signal;
 }
 
-process.exitCode = await run(process.argv.slice(2), {
+// No top-level await: the bundle is a CommonJS script (scripts/build.mjs).
+void run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTTY: process.stdout.isTTY === true,
@@ -34,4 +30,6 @@ process.exitCode = await run(process.argv.slice(2), {
   programName: asPlugin ? 'kubectl istiops' : 'istiops',
   binName: asPlugin ? 'kubectl-istiops' : 'istiops',
   interrupts,
+}).then((code) => {
+  process.exitCode = code;
 });

@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { ConflictError, ManifestError } from '../errors.js';
 
 /** Temporary files being written by this process (absolute paths). */
@@ -174,6 +173,9 @@ const LOCK_STALE_MS = 10_000;
  */
 export async function lockFile(target: string, shown: string = target): Promise<() => Promise<void>> {
   try {
+    // Loaded on the first lock: proper-lockfile patches fs (graceful-fs) when it loads, a cost that
+    // reads and dry runs, which take no lock, need not pay (issue 10).
+    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile.lock(target, {
       realpath: false,
       stale: LOCK_STALE_MS,

@@ -1,5 +1,5 @@
 /**
- * The single executable (`npm run build:binary`) behaves as `node dist/cli.js`: same output, same exit
+ * The single executable (`npm run build:binary`) behaves as `node dist/istiops.cjs`: same output, same exit
  * codes, same files and objects written. Runs only when ISTIOPS_BIN names the executable (CI sets it,
  * together with running test/cli and test/integration/kube-cli.test.ts against it).
  */
@@ -46,14 +46,14 @@ describe.skipIf(BIN === undefined)('the single executable ($ISTIOPS_BIN)', () =>
     ['traffic show -o json', ['traffic', 'show', '--manifests', 'M', '-n', 'bookinfo', '-l', 'team=books', '-o', 'json']],
     ['traffic shift -w --dry-run', ['traffic', 'shift', '--dry-run', '--manifests', 'M', ...reviews, '-w', '25']],
     ['a usage error (exit 2)', ['traffic', 'shift', '--manifests', 'M', ...reviews, '-w', '250']],
-  ])('%s on manifests prints what node dist/cli.js prints', async (_name, template) => {
+  ])('%s on manifests prints what node dist/istiops.cjs prints', async (_name, template) => {
     const dir = copyExamples();
     const args = template.map((a) => (a === 'M' ? dir : a));
     const [viaBin, viaNode] = [await run(bin, args), await run(CLI, args)];
     expect(viaBin).toEqual(viaNode);
   });
 
-  it('traffic shift -H on manifests edits the files as node dist/cli.js does', async () => {
+  it('traffic shift -H on manifests edits the files as node dist/istiops.cjs does', async () => {
     const [a, b] = [copyExamples(), copyExamples()];
     const args = (dir: string): string[] => ['traffic', 'shift', '--manifests', dir, ...reviews, '-H', 'end-user=tester'];
     const viaBin = await run(bin, args(a));
@@ -62,7 +62,7 @@ describe.skipIf(BIN === undefined)('the single executable ($ISTIOPS_BIN)', () =>
     expect(snapshotFiles(a)).toEqual(snapshotFiles(b));
   });
 
-  it('traffic show -o json against the API server over TLS prints what node dist/cli.js prints', async () => {
+  it('traffic show -o json against the API server over TLS prints what node dist/istiops.cjs prints', async () => {
     const cluster = await startCluster(apiDomain());
     clusters.push(cluster);
     const args = ['traffic', 'show', '-l', 'app=api-domain', '-o', 'json', '--kubeconfig', cluster.kubeconfig];
@@ -71,7 +71,7 @@ describe.skipIf(BIN === undefined)('the single executable ($ISTIOPS_BIN)', () =>
     expect(viaBin).toEqual(await run(CLI, args, cluster.dir));
   });
 
-  it('traffic shift -w against the API server writes the objects node dist/cli.js writes', async () => {
+  it('traffic shift -w against the API server writes the objects node dist/istiops.cjs writes', async () => {
     const [one, two] = [await startCluster(apiDomain()), await startCluster(apiDomain())];
     clusters.push(one, two);
     const viaBin = await run(bin, ['traffic', 'shift', ...api, '-w', '10', '--kubeconfig', one.kubeconfig], one.dir);

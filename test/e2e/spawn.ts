@@ -11,7 +11,7 @@ export interface RunningCli {
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `node dist/cli.js ...args` with a clean environment (no TTY, no colours). */
+/** Starts `node dist/istiops.cjs ...args` with a clean environment (no TTY, no colours). */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { PATH: process.env['PATH'], HOME: tmpdir(), NO_COLOR: '1', ...env },

@@ -1,5 +1,5 @@
 /**
- * Runs the built CLI (dist/cli.js) as a subprocess, as users and CI pipelines do; or, when the
+ * Runs the built CLI (dist/istiops.cjs) as a subprocess, as users and CI pipelines do; or, when the
  * environment variable ISTIOPS_BIN names a single executable (`npm run build:binary` makes
  * dist/bin/istiops), that executable instead.
  */
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'dist/cli.js');
+export const CLI = join(ROOT, 'dist/istiops.cjs');
 export const EXAMPLES = join(ROOT, 'examples/manifests');
 /** The single executable under test, when ISTIOPS_BIN is set (absolute, or relative to the repository). */
 export const BIN = process.env['ISTIOPS_BIN'] ? resolve(ROOT, process.env['ISTIOPS_BIN']) : undefined;
@@ -21,7 +21,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node dist/cli.js ...args` (or `$ISTIOPS_BIN ...args`) with a clean environment (no KUBECONFIG, HOME in a temp dir unless given). */
+/** Runs `node dist/istiops.cjs ...args` (or `$ISTIOPS_BIN ...args`) with a clean environment (no KUBECONFIG, HOME in a temp dir unless given). */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], HOME: tmpdir(), NO_COLOR: '1', ...options.env };
   return new Promise((done) => {

@@ -12,6 +12,7 @@ import { quoteShellWord, splitShellWords } from '../../gates/shell-words.js';
 import { parseBuild, parseDestination, parseDuration, parsePodSelector } from '../../input/flags.js';
 import { parseHttpUrl, parseNumber, parsePositiveInteger, parseSteps, redactUrl } from '../../input/strategy-flags.js';
 import { ExitCode, openIstiops, printStructured, progressToStderr, type CliIO, type CommandModule } from '../context.js';
+import { onFirstSignal } from '../signals.js';
 import { buildOption, destinationOption, globalsOf, labelSelectorOption, podSelectorOption, scalar, selectorOf, withExamples, type Globals } from '../options.js';
 
 interface CanaryFlags {
@@ -324,13 +325,8 @@ async function canaryAction(io: CliIO, o: CanaryFlags, c: Command): Promise<void
   const { runCanary, CanaryStepError } = await import('../../app/canary.js');
 
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort('SIGINT');
-  const onSigterm = (): void => controller.abort('SIGTERM');
   const dryRun = g.dryRun !== 'none';
-  if (!dryRun) {
-    process.once('SIGINT', onSigint);
-    process.once('SIGTERM', onSigterm);
-  }
+  const stopListening = dryRun ? () => undefined : onFirstSignal((name) => controller.abort(name));
   let result: CanaryResult;
   try {
     result = await runCanary(istiops, { namespace, labelSelector }, request, {
@@ -346,8 +342,7 @@ async function canaryAction(io: CliIO, o: CanaryFlags, c: Command): Promise<void
     if (e instanceof CanaryStepError && e.weight > 0) printStopped(e.weight, e.remainingSteps, undefined);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    stopListening();
   }
   await reporter.close();
 
