@@ -21,8 +21,6 @@ const common = {
   platform: 'node',
   target: 'node20',
   legalComments: 'none',
-  minifyWhitespace: true,
-  minifySyntax: true,
   define: { __ISTIOPS_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
@@ -88,6 +86,9 @@ const cli = await build({
   ...common,
   entryPoints: { cli: 'src/cli.ts' },
   splitting: false,
+  // Fewer bytes to read and to hash; names are kept, so stack traces (ISTIOPS_DEBUG) stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   format: 'cjs',
   plugins: [deferClientNodeImports],
   outExtension: { '.js': '.cjs' },
