@@ -74,11 +74,12 @@ for (const [name, file] of Object.entries(MODELS)) {
 }
 
 // The library's ajv instance, option for option (node_modules/@kubernetes-models/validate/dist/index.node.mjs),
-// plus `code` options to emit source.
+// plus `code` options to emit source; but `verbose` is off: it copies the schema into every error the
+// code can raise, a third of the code (which every cold shift compiles, issue 10). The one use of it,
+// finding the `{type: null}` branch of a failed `oneOf`, is answered by NULL_BRANCHES below instead.
 const ajv = new Ajv({
   strictTypes: false,
   allErrors: true,
-  verbose: true,
   code: { source: true, esm: true, formats: _`__istiopsFormats` },
 });
 addFormats(ajv);
@@ -104,6 +105,24 @@ for (const [id, schema] of schemas) ajv.addSchema(schema, id);
 
 const code = standaloneCode(ajv, ids);
 
+// For every `oneOf` with a `{type: null}` branch: its schemaPath as ajv reports it (a JSON pointer from
+// the root of the schema resource that holds it) -> the branch's index.
+const nullBranches = {};
+const visit = (node, pointer) => {
+  if (Array.isArray(node)) return node.forEach((item, i) => visit(item, `${pointer}/${i}`));
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node.oneOf)) {
+    const index = node.oneOf.findIndex((branch) => branch !== null && typeof branch === 'object' && branch.type === 'null');
+    const path = `#${pointer}/oneOf`;
+    if (index > -1) {
+      if (path in nullBranches && nullBranches[path] !== index) throw new Error(`${path}: null branches ${nullBranches[path]} and ${index} in two schemas`);
+      nullBranches[path] = index;
+    }
+  }
+  for (const [key, value] of Object.entries(node)) visit(value, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+};
+for (const schema of schemas.values()) visit(schema, '');
+
 // Formats referenced by the generated code must be available at run time: ajv-formats' full set and ours.
 const { fullFormats } = validateRequire('ajv-formats/dist/formats');
 const used = new Set([...code.matchAll(/__istiopsFormats(?:\.([A-Za-z_$][\w$]*)|\["([^"]+)"\])/g)].map((m) => m[1] ?? m[2]));
@@ -112,6 +131,7 @@ for (const f of used) {
 }
 
 const source = `import { fullFormats as __fullFormats } from 'ajv-formats/dist/formats';
+export const NULL_BRANCHES = ${JSON.stringify(nullBranches)};
 ${CUSTOM_FORMATS}
 const __istiopsFormats = { ...__fullFormats, ...customFormats };
 ${code}

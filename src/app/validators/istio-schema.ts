@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  NULL_BRANCHES,
   destinationRuleV1alpha3,
   destinationRuleV1beta1,
   virtualServiceV1alpha3,
@@ -53,12 +54,10 @@ function excludeNullableRefErrors(errors: readonly AjvErrorObject[]): AjvErrorOb
   const excluded = new Set<string>();
   const kept: AjvErrorObject[] = [];
   for (const e of errors) {
-    if (e.keyword === 'oneOf' && Array.isArray(e.schema)) {
-      const nullIndex = (e.schema as unknown[]).findIndex((s) => s !== null && typeof s === 'object' && (s as { type?: unknown }).type === 'null');
-      if (nullIndex > -1) {
-        excluded.add(`${e.schemaPath}/${nullIndex}/type`);
-        continue;
-      }
+    const nullIndex = e.keyword === 'oneOf' ? NULL_BRANCHES[e.schemaPath] : undefined;
+    if (nullIndex !== undefined) {
+      excluded.add(`${e.schemaPath}/${nullIndex}/type`);
+      continue;
     }
     kept.push(e);
   }

@@ -2,7 +2,7 @@
 // ajv validators compiled from @kubernetes-models/istio's schemas. This stub is checked in so that
 // type checking and lint never depend on generated code.
 
-/** One ajv error (`allErrors` and `verbose` are on, as in @kubernetes-models/validate). */
+/** One ajv error (`allErrors` is on, as in @kubernetes-models/validate; `verbose` is off). */
 export interface AjvErrorObject {
   /** JSON Pointer of the offending value, e.g. `/spec/http/0/route/0/weight`. */
   readonly instancePath: string;
@@ -12,9 +12,13 @@ export interface AjvErrorObject {
   readonly params: Readonly<Record<string, unknown>>;
   /** e.g. `must be integer`. */
   readonly message?: string;
-  /** The schema value of the failing keyword (verbose mode). */
-  readonly schema?: unknown;
 }
+
+/**
+ * The `oneOf`s that have a `{type: null}` branch (@kubernetes-models' nullable references): their
+ * schemaPath (as in {@link AjvErrorObject.schemaPath}) -> the index of that branch.
+ */
+export declare const NULL_BRANCHES: Readonly<Record<string, number>>;
 
 /** A compiled validator: true when `data` is valid; otherwise `errors` holds why. */
 export interface CompiledValidator {
