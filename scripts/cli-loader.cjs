@@ -11,8 +11,9 @@
 // The cache: one file per command word (`show`, `shift`, ...) and target (files or cluster), made at the end of a run when there was
 // none (or V8 refused it), named after the bundle's hash, the Node.js version and the architecture, in
 // $ISTIOPS_COMPILE_CACHE, else $XDG_CACHE_HOME/istiops, else ~/.cache/istiops (ISTIOPS_COMPILE_CACHE=0:
-// none). Files of other bundles or Node.js versions are removed when a new one is written. Any failure
-// to read or write it is ignored: the cache only ever saves time.
+// none). When a file is written, those of other bundles or Node.js versions older than 30 days go (not
+// all of them: two installed versions used in turn would otherwise delete each other's cache on every
+// run). Any failure to read or write it is ignored: the cache only ever saves time.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,6 +23,8 @@ const { createRequire, wrap } = require('node:module');
 /** sha256 prefix of dist/cli.cjs, written in by scripts/build.mjs. */
 const BUNDLE_HASH = '__ISTIOPS_BUNDLE_HASH__';
 const bundle = path.join(__dirname, 'cli.cjs');
+/** Cache files of other bundles or Node.js versions (and leftover partial writes) older than this go. */
+const STALE_AFTER_MS = 30 * 24 * 3600 * 1000;
 
 /** The cache folder, or undefined when caching is off or there is no home. */
 function cacheDir(env) {
@@ -68,8 +71,10 @@ if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
     // Made now, the cache holds every function this run compiled, not only the top level.
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const stale = Date.now() - STALE_AFTER_MS;
       for (const name of fs.readdirSync(dir)) {
-        if (name.endsWith('.v8cache') && !name.startsWith(prefix)) fs.rmSync(path.join(dir, name), { force: true });
+        const other = (name.endsWith('.v8cache') && !name.startsWith(prefix)) || name.endsWith('.tmp');
+        if (other && fs.statSync(path.join(dir, name)).mtimeMs < stale) fs.rmSync(path.join(dir, name), { force: true });
       }
       // Written aside and renamed: a concurrent run reads a whole file or none.
       const partial = `${cacheFile}.${process.pid}.tmp`;

@@ -3,7 +3,7 @@
  * issue 10): written at the end of a command's first run, used by the next ones, never in the way.
  * These tests are about that loader, so they do not apply to the single executable (ISTIOPS_BIN).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,15 +70,27 @@ suite('the compile cache of the npm bin', () => {
     expect(existsSync(cache)).toBe(false);
   });
 
-  it('removes the files of other bundles or Node.js versions when it writes one', async () => {
+  it('removes the files of other bundles or Node.js versions older than 30 days when it writes one', async () => {
     const { home, cache } = freshHome();
     mkdirSync(cache, { recursive: true });
-    writeFileSync(join(cache, '0123456789abcdef-v0.0.1-x64-version.v8cache'), 'old');
-    writeFileSync(join(cache, 'notes.txt'), 'not ours');
+    const longAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
+    const lastWeek = new Date(Date.now() - 7 * 24 * 3600 * 1000);
+    const files = {
+      stale: '0123456789abcdef-v0.0.1-x64-version.v8cache',
+      otherInUse: 'fedcba9876543210-v0.0.1-x64-show.v8cache',
+      partial: '0123456789abcdef-v0.0.1-x64-show.v8cache.123.tmp',
+      notOurs: 'notes.txt',
+    };
+    for (const name of Object.values(files)) writeFileSync(join(cache, name), 'x');
+    for (const name of [files.stale, files.partial, files.notOurs]) utimesSync(join(cache, name), longAgo, longAgo);
+    utimesSync(join(cache, files.otherInUse), lastWeek, lastWeek);
     expect((await runCli(['version'], { env: { HOME: home } })).code).toBe(0);
-    expect(cacheFiles(cache)).toHaveLength(1);
-    expect(cacheFiles(cache)[0]).not.toContain('0123456789abcdef');
-    expect(readFileSync(join(cache, 'notes.txt'), 'utf8')).toBe('not ours');
+    const left = readdirSync(cache);
+    expect(left).not.toContain(files.stale);
+    expect(left).not.toContain(files.partial);
+    expect(left).toContain(files.otherInUse);
+    expect(left).toContain(files.notOurs);
+    expect(cacheFiles(cache).filter((f) => f.endsWith('-version.v8cache') && f !== files.stale)).toHaveLength(1);
   });
 
   it('replaces a cache V8 refuses, and the command runs as usual', async () => {
