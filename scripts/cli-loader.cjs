@@ -8,12 +8,13 @@
 // missing, and measured on `traffic show --manifests` it saved about half of what this loader saves.
 // Node's own module.enableCompileCache() needs Node.js 22.1; istiops supports Node.js 20.
 //
-// The cache: one file per command word (`show`, `shift`, ...) and target (files or cluster), made at the end of a run when there was
-// none (or V8 refused it), named after the bundle's hash, the Node.js version and the architecture, in
-// $ISTIOPS_COMPILE_CACHE, else $XDG_CACHE_HOME/istiops, else ~/.cache/istiops (ISTIOPS_COMPILE_CACHE=0:
-// none). When a file is written, those of other bundles or Node.js versions older than 30 days go (not
-// all of them: two installed versions used in turn would otherwise delete each other's cache on every
-// run). Any failure to read or write it is ignored: the cache only ever saves time.
+// The cache: one file per command word (`show`, `shift`, ...) and target (files or cluster), made at
+// the end of a successful run when there was none (or V8 refused it), named after the bundle's hash,
+// the Node.js version and the architecture, in $ISTIOPS_COMPILE_CACHE, else $XDG_CACHE_HOME/istiops,
+// else ~/.cache/istiops (ISTIOPS_COMPILE_CACHE=0: none). When a file is written, those of other bundles
+// or Node.js versions older than 30 days go (not all of them: two installed versions used in turn
+// would otherwise delete each other's cache on every run). Any failure to read or write it is ignored:
+// the cache only ever saves time.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -67,8 +68,11 @@ if (cacheFile) {
 const script = new vm.Script(wrap(fs.readFileSync(bundle, 'latin1')), { filename: bundle, cachedData });
 if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
   debug(cachedData === undefined ? `none at ${cacheFile}` : `rejected ${cacheFile}`);
-  process.once('exit', () => {
-    // Made now, the cache holds every function this run compiled, not only the top level.
+  process.once('exit', (code) => {
+    // Made now, the cache holds every function this run compiled, not only the top level; only after
+    // a success, so that a first run that stopped at a usage error does not leave a cache without
+    // the command's real work in it (a cache is never replaced while V8 accepts it).
+    if (code !== 0) return debug(`not written: exit code ${code}`);
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const stale = Date.now() - STALE_AFTER_MS;

@@ -39,6 +39,17 @@ suite('the compile cache of the npm bin', () => {
     expect(statSync(cache).mode & 0o777).toBe(0o700);
   });
 
+  it('is written only by a run that succeeds, not by one that stops at a usage error', async () => {
+    const { home, cache } = freshHome();
+    const manifests = copyExamples();
+    const refused = await runCli(['traffic', 'shift', '--manifests', manifests, '-n', 'bookinfo', '-w', '250'], { env: { HOME: home } });
+    expect(refused.code).toBe(2);
+    expect(cacheFiles(cache)).toEqual([]);
+    const args = ['traffic', 'shift', '--dry-run', '--manifests', manifests, '-n', 'bookinfo', '-l', 'app=reviews', '-d', 'reviews:9080', '-b', '3', '-p', 'app=reviews,version=v3', '-w', '25'];
+    expect((await runCli(args, { env: { HOME: home } })).code).toBe(0);
+    expect(cacheFiles(cache)).toEqual([expect.stringMatching(/-shift-files\.v8cache$/)]);
+  });
+
   it('gives the same output with and without the cache', async () => {
     const { home } = freshHome();
     const manifests = copyExamples();
