@@ -2,7 +2,7 @@
 // `kubectl_complete-istiops`), and of the single executable.
 import { basename } from 'node:path';
 import { run } from './cli/main.js';
-import { onFirstSignal } from './cli/signals.js';
+import { interruptSignal } from './cli/signals.js';
 
 // Dependencies of the Kubernetes client trigger Node deprecation warnings (punycode, url.parse) on
 // newer Node versions; they are not the user's concern and would break one-line error output.
@@ -10,16 +10,6 @@ if (!process.env['ISTIOPS_DEBUG']) process.noDeprecation = true;
 
 // Run as a kubectl plugin (`kubectl istiops`), help and usage say so.
 const asPlugin = /^kubectl[-_]/.test(basename(process.argv[1] ?? ''));
-
-/**
- * SIGINT/SIGTERM, for the commands that ask (`show --watch`, writes): the first one aborts the signal
- * and the command ends cleanly; Node's default (end at once) comes back for a second one.
- */
-function interrupts(): AbortSignal {
-  const controller = new AbortController();
-  onFirstSignal((name) => controller.abort(name));
-  return controller.signal;
-}
 
 // No top-level await: the bundle is a CommonJS script (scripts/build.mjs).
 void run(process.argv.slice(2), {
@@ -29,7 +19,7 @@ void run(process.argv.slice(2), {
   env: process.env,
   programName: asPlugin ? 'kubectl istiops' : 'istiops',
   binName: asPlugin ? 'kubectl-istiops' : 'istiops',
-  interrupts,
+  interrupts: interruptSignal,
 }).then((code) => {
   process.exitCode = code;
 });

@@ -1,23 +1,24 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { onFirstSignal } from './signals.js';
+import { describe, expect, it } from 'vitest';
+import { interruptSignal } from './signals.js';
 
 const baseline = { SIGINT: process.listenerCount('SIGINT'), SIGTERM: process.listenerCount('SIGTERM') };
-const removers: (() => void)[] = [];
-afterEach(() => removers.splice(0).forEach((remove) => remove()));
 
-describe('onFirstSignal', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('hands the first %s to the callback, once', (name) => {
-    const seen: string[] = [];
-    removers.push(onFirstSignal((n) => seen.push(n)));
+describe('interruptSignal', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('is aborted by the first %s, with its name as the reason, once', async (name) => {
+    const signal = interruptSignal();
+    const reasons: unknown[] = [];
+    signal.addEventListener('abort', () => reasons.push(signal.reason));
+    expect(signal.aborted).toBe(false);
     process.emit(name);
     process.emit(name);
     process.emit(name === 'SIGINT' ? 'SIGTERM' : 'SIGINT');
-    expect(seen).toEqual([name]);
+    expect(reasons).toEqual([name]);
+    await nextTurn();
   });
 
-  it('stays listening while the signal is delivered, so that signal-exit does not re-raise it', () => {
-    removers.push(onFirstSignal(() => undefined));
+  it('stays listening while the signal is delivered, so that signal-exit does not re-raise it', async () => {
+    interruptSignal();
     // signal-exit, registered later, counts the listeners when its turn comes.
     let countedBySignalExit = -1;
     const signalExit = (): void => {
@@ -30,23 +31,16 @@ describe('onFirstSignal', () => {
       process.off('SIGINT', signalExit);
     }
     expect(countedBySignalExit).toBe(baseline.SIGINT + 2);
+    await nextTurn();
   });
 
   it('removes both listeners on the next turn, so that a second signal gets the default', async () => {
-    onFirstSignal(() => undefined);
+    interruptSignal();
+    expect(process.listenerCount('SIGINT')).toBe(baseline.SIGINT + 1);
+    expect(process.listenerCount('SIGTERM')).toBe(baseline.SIGTERM + 1);
     process.emit('SIGTERM');
     await nextTurn();
     expect(process.listenerCount('SIGINT')).toBe(baseline.SIGINT);
     expect(process.listenerCount('SIGTERM')).toBe(baseline.SIGTERM);
-  });
-
-  it('returns the removal, for work that ends without a signal', () => {
-    const seen: string[] = [];
-    const remove = onFirstSignal((n) => seen.push(n));
-    expect(process.listenerCount('SIGINT')).toBe(baseline.SIGINT + 1);
-    remove();
-    expect(process.listenerCount('SIGINT')).toBe(baseline.SIGINT);
-    expect(process.listenerCount('SIGTERM')).toBe(baseline.SIGTERM);
-    expect(seen).toEqual([]);
   });
 });

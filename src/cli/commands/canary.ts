@@ -12,7 +12,6 @@ import { quoteShellWord, splitShellWords } from '../../gates/shell-words.js';
 import { parseBuild, parseDestination, parseDuration, parsePodSelector } from '../../input/flags.js';
 import { parseHttpUrl, parseNumber, parsePositiveInteger, parseSteps, redactUrl } from '../../input/strategy-flags.js';
 import { ExitCode, openIstiops, printStructured, progressToStderr, type CliIO, type CommandModule } from '../context.js';
-import { onFirstSignal } from '../signals.js';
 import { buildOption, destinationOption, globalsOf, labelSelectorOption, podSelectorOption, scalar, selectorOf, withExamples, type Globals } from '../options.js';
 
 interface CanaryFlags {
@@ -324,14 +323,13 @@ async function canaryAction(io: CliIO, o: CanaryFlags, c: Command): Promise<void
   const gate = await buildGate(spec, g, (line) => reporter.note(line));
   const { runCanary, CanaryStepError } = await import('../../app/canary.js');
 
-  const controller = new AbortController();
-  const dryRun = g.dryRun !== 'none';
-  const stopListening = dryRun ? () => undefined : onFirstSignal((name) => controller.abort(name));
+  // A dry run returns at once: nothing to interrupt.
+  const signal = g.dryRun === 'none' ? io.interrupts?.() : undefined;
   let result: CanaryResult;
   try {
     result = await runCanary(istiops, { namespace, labelSelector }, request, {
       intervalMs,
-      signal: controller.signal,
+      ...(signal !== undefined ? { signal } : {}),
       onEvent: (e) => reporter.event(e),
       dryRun: g.dryRun,
       force: g.force,
@@ -341,8 +339,6 @@ async function canaryAction(io: CliIO, o: CanaryFlags, c: Command): Promise<void
     await reporter.close();
     if (e instanceof CanaryStepError && e.weight > 0) printStopped(e.weight, e.remainingSteps, undefined);
     throw e;
-  } finally {
-    stopListening();
   }
   await reporter.close();
 
