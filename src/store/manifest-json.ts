@@ -4,7 +4,8 @@
  * (indentation of 2 or 4 spaces or a tab, line endings), so that `jq` and `kubectl` read the result
  * and untouched lines stay byte-identical.
  */
-import { applyEdits, getNodeValue, modify, parseTree, printParseErrorCode } from 'jsonc-parser';
+import { diffArrays } from 'diff';
+import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { FormattingOptions, JSONPath, Node as JsonNode, ParseError } from 'jsonc-parser';
 import { jsonEqual } from '../domain/istio.js';
 
@@ -76,8 +77,9 @@ function normalize(value: unknown): unknown {
 
 /**
  * Replaces the value at `path` (`[]` for the root, `['items', 3]` for a List item) of the JSON `text`
- * by `next`, editing only members whose values differ (removed members deleted, new members appended,
- * arrays of another length replaced whole). BOM, line endings, indentation and the final newline stay.
+ * by `next`, editing only members whose values differ (removed members deleted, new members appended;
+ * in arrays, items that stay keep their text and only added or removed items are inserted or deleted).
+ * BOM, line endings, indentation and the final newline stay.
  * @throws JsonSyntaxError when `text` is not JSON; Error when the result does not parse back to the
  *   expected value.
  */
@@ -103,11 +105,71 @@ export function replaceJsonValue(text: string, path: readonly (string | number)[
       }
       return;
     }
-    if (Array.isArray(old) && Array.isArray(value) && old.length === value.length) {
-      value.forEach((v, i) => walk([...at, i], old[i], v));
+    if (Array.isArray(old) && Array.isArray(value)) {
+      walkArray(at, old, value);
       return;
     }
     set(at, value);
+  };
+  /**
+   * Edits an array item by item, aligned on the items that stay (jsdiff's LCS of their JSON): items
+   * that stay keep their text, a changed item is edited in place, and only added or removed items
+   * are inserted or deleted, so that a destination added to a compact `route` list, or one removed
+   * from its middle, leaves the other items' lines as they were.
+   */
+  const walkArray = (at: JSONPath, old: readonly unknown[], value: readonly unknown[]): void => {
+    const parts = diffArrays(old.map((v) => JSON.stringify(v)), value.map((v) => JSON.stringify(v)));
+    let oldIndex = 0;
+    let newIndex = 0;
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p] as (typeof parts)[number];
+      if (!part.added && !part.removed) {
+        oldIndex += part.count;
+        newIndex += part.count;
+        continue;
+      }
+      // A run removed then a run added: pair them up and edit those items in place.
+      const next = parts[p + 1];
+      const removed = part.removed ? part.count : 0;
+      const added = part.added ? part.count : next?.added === true && part.removed ? next.count : 0;
+      if (part.removed && next?.added === true) p++;
+      const paired = Math.min(removed, added);
+      for (let k = 0; k < paired; k++) walk([...at, newIndex + k], old[oldIndex + k], value[newIndex + k]);
+      // The rest: delete the removed items left over, insert the added ones.
+      for (let k = paired; k < removed; k++) removeItem(at, newIndex + paired);
+      for (let k = paired; k < added; k++) insertItem(at, newIndex + k, value[newIndex + k]);
+      oldIndex += removed;
+      newIndex += added;
+    }
+  };
+  /** The items of the array at `at` in the current text (offsets without BOM). */
+  const itemsAt = (at: JSONPath): JsonNode[] => findNodeAtLocation(parseTree(body) as JsonNode, at)?.children ?? [];
+  // jsonc-parser formats the lines around its edits, which would reflow a neighbouring compact item;
+  // between two items, plain text edits touch nothing else.
+  const removeItem = (at: JSONPath, index: number): void => {
+    const items = itemsAt(at);
+    const item = items[index];
+    const before = items[index - 1];
+    const after = items[index + 1];
+    if (item === undefined || (before === undefined && after === undefined)) return set([...at, index], undefined);
+    // `, item` after the previous item, or `item, ` before the next one.
+    const [from, to] = before !== undefined ? [before.offset + before.length, item.offset + item.length] : [item.offset, (after as JsonNode).offset];
+    body = body.slice(0, from) + body.slice(to);
+  };
+  const insertItem = (at: JSONPath, index: number, item: unknown): void => {
+    const previous = itemsAt(at)[index - 1];
+    if (previous === undefined) {
+      body = applyEdits(body, modify(body, [...at, index], item, { formattingOptions, isArrayInsertion: true }));
+      return;
+    }
+    // After the previous item, on a line of its own, indented like the previous item's line.
+    const lineStart = body.lastIndexOf('\n', previous.offset) + 1;
+    const indent = /^[ \t]*/.exec(body.slice(lineStart, previous.offset))?.[0] ?? '';
+    const eol = formattingOptions.eol ?? '\n';
+    const unit = formattingOptions.insertSpaces === false ? '\t' : ' '.repeat(formattingOptions.tabSize ?? 2);
+    const text = JSON.stringify(item, null, unit).split('\n').join(`${eol}${indent}`);
+    const end = previous.offset + previous.length;
+    body = `${body.slice(0, end)},${eol}${indent}${text}${body.slice(end)}`;
   };
   walk([...path], current, target);
   const result = bom + body;
